@@ -1,0 +1,67 @@
+"""Django admin for tenant administrators, mounted at /t/<slug>/admin/ and scoped like every page.
+
+Every model admin's queryset goes through the tenant-filtered default manager and PostgreSQL's
+row-level security, so a tenant admin cannot reach another tenant's rows. There is no cross-tenant
+admin: platform operations are management commands.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from crm.roles import Role
+from crm.tenancy import current_membership
+
+
+class TenantAdminSite(admin.AdminSite):
+    site_header = _("CRM administration")
+    site_title = _("CRM administration")
+    index_title = _("Settings of this company")
+    enable_nav_sidebar = False
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        membership = current_membership()
+        return bool(
+            request.user.is_active
+            and membership is not None
+            and membership.user_id == request.user.pk
+            and membership.role == Role.TENANT_ADMIN
+        )
+
+    def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
+        if request.user.is_authenticated:
+            # A member without the admin role: the admin does not exist for them.
+            from django.http import Http404
+
+            raise Http404
+        return redirect_to_login(request.GET.get("next") or request.get_full_path())
+
+    def each_context(self, request: HttpRequest) -> dict[str, object]:
+        context = super().each_context(request)
+        context["site_url"] = "../"
+        return context
+
+
+tenant_admin = TenantAdminSite(name="admin")
+
+
+class TenantModelAdmin(admin.ModelAdmin):
+    """Base for tenant-owned models in the admin: permissions from the role of the membership."""
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return tenant_admin.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return tenant_admin.has_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return tenant_admin.has_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return tenant_admin.has_permission(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return tenant_admin.has_permission(request)

@@ -1,0 +1,179 @@
+"""Row-level security: find every tenant-owned table and lock it. Applied after every migration.
+
+A table is tenant-owned when its model has a `tenant` foreign key to `crm.Tenant`: subclasses of
+`TenantOwnedModel`, their django-simple-history tables, and any other model that carries a tenant.
+Discovery is automatic, so a new model cannot slip through; `check_tenancy` and the tests verify it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+POLICY_NAME = "tenant_isolation"
+TENANT_SETTING = "(SELECT nullif(current_setting('app.tenant_id', true), '')::bigint)"
+USER_SETTING = "(SELECT nullif(current_setting('app.user_id', true), '')::bigint)"
+
+# Tables a user may read outside a tenant scope, for their own rows only (the tenant picker).
+OWN_ROW_TABLES = {"crm_membership": "user_id"}
+
+
+def tenant_owned_models() -> list[type[models.Model]]:
+    from crm.models import Tenant
+
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        try:
+            field = model._meta.get_field("tenant")
+        except Exception:  # noqa: S112 - a model without a tenant field is simply not tenant-owned
+            continue
+        if getattr(field, "related_model", None) is Tenant:
+            found.append(model)
+    return found
+
+
+def tenant_owned_tables() -> list[str]:
+    return sorted({model._meta.db_table for model in tenant_owned_models()})
+
+
+def policy_expression(table: str) -> str:
+    own_column = OWN_ROW_TABLES.get(table)
+    if own_column:
+        return f"(tenant_id = {TENANT_SETTING} OR {own_column} = {USER_SETTING})"
+    return f"(tenant_id = {TENANT_SETTING})"
+
+
+def apply_row_level_security(connection: BaseDatabaseWrapper, tables: list[str] | None = None) -> list[str]:
+    """Enable and force RLS with the tenant policy on each table. Idempotent. Returns the tables changed."""
+    changed = []
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in tables if tables is not None else tenant_owned_tables():
+            using = policy_expression(table)
+            check = f"(tenant_id = {TENANT_SETTING})"
+            cursor.execute(
+                "SELECT c.relrowsecurity, c.relforcerowsecurity,"
+                " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = %s)"
+                " FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                [POLICY_NAME, table],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                continue
+            if row == (True, True, 1) and _policy_matches(cursor, table, using, check):
+                continue
+            cursor.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
+            cursor.execute(f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY")
+            cursor.execute(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {quote(table)}")
+            cursor.execute(
+                f"CREATE POLICY {POLICY_NAME} ON {quote(table)} AS PERMISSIVE FOR ALL"
+                f" USING {using} WITH CHECK {check}"
+            )
+            changed.append(table)
+    return changed
+
+
+def _policy_matches(cursor: object, table: str, using: str, check: str) -> bool:
+    # Compare through PostgreSQL's own deparsing so that formatting differences do not matter.
+    cursor.execute(  # type: ignore[attr-defined]
+        "SELECT pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)"
+        " FROM pg_policy p WHERE p.polrelid = to_regclass(%s) AND p.polname = %s",
+        [table, POLICY_NAME],
+    )
+    qual, with_check = cursor.fetchone()  # type: ignore[attr-defined]
+    return "app.tenant_id" in (qual or "") and "app.tenant_id" in (with_check or "") and (
+        ("app.user_id" in qual) == ("app.user_id" in using)
+    )
+
+
+@dataclass(frozen=True)
+class TableReport:
+    table: str
+    rls_enabled: bool
+    rls_forced: bool
+    policy_using: str | None
+    policy_check: str | None
+
+    @property
+    def problems(self) -> list[str]:
+        problems = []
+        if not self.rls_enabled:
+            problems.append("row-level security is not enabled")
+        if not self.rls_forced:
+            problems.append("row-level security is not forced")
+        if self.policy_using is None:
+            problems.append(f"policy {POLICY_NAME} is missing")
+        else:
+            if "app.tenant_id" not in self.policy_using or "app.tenant_id" not in (self.policy_check or ""):
+                problems.append("the policy does not compare tenant_id with app.tenant_id")
+            if "IS NULL" in self.policy_using.upper():
+                problems.append("the policy has an IS NULL branch (an unset tenant would see rows)")
+        return problems
+
+
+def inspect_tables(connection: BaseDatabaseWrapper) -> list[TableReport]:
+    """Report on every tenant-owned model's table and every other table that has a tenant_id column."""
+    with connection.cursor() as cursor:
+        # pg_catalog, not information_schema: the latter hides tables the current role has no rights on.
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c"
+            " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')"
+        )
+        from_catalog = {row[0] for row in cursor.fetchall()}
+        tables = sorted(from_catalog | set(tenant_owned_tables()))
+        reports = []
+        for table in tables:
+            cursor.execute(
+                "SELECT c.relrowsecurity, c.relforcerowsecurity,"
+                " (SELECT pg_get_expr(p.polqual, p.polrelid) FROM pg_policy p"
+                "   WHERE p.polrelid = c.oid AND p.polname = %s),"
+                " (SELECT pg_get_expr(p.polwithcheck, p.polrelid) FROM pg_policy p"
+                "   WHERE p.polrelid = c.oid AND p.polname = %s)"
+                " FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                [POLICY_NAME, POLICY_NAME, table],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                reports.append(TableReport(table, False, False, None, None))
+            else:
+                reports.append(TableReport(table, *row))
+    return reports
+
+
+@dataclass(frozen=True)
+class RoleReport:
+    name: str
+    is_superuser: bool
+    bypasses_rls: bool
+
+    @property
+    def is_safe(self) -> bool:
+        return not self.is_superuser and not self.bypasses_rls
+
+
+def inspect_role(connection: BaseDatabaseWrapper) -> RoleReport:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        name, is_superuser, bypasses = cursor.fetchone()
+    return RoleReport(name, is_superuser, bypasses)
+
+
+def grant_application_role(connection: BaseDatabaseWrapper, role: str) -> None:
+    """Give the application role DML on every table, never DDL, TRUNCATE or writes to migrations."""
+    quote = connection.ops.quote_name
+    role_q = quote(role)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None or role == connection.settings_dict["USER"]:
+            return
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {role_q}")
+        cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role_q}")
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role_q}")
+        cursor.execute(f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {role_q}")
+        cursor.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role_q}")

@@ -1,0 +1,5 @@
+"""Local development: DEBUG on, mail to the console, cookies over plain HTTP."""
+
+from .base import *  # noqa: F403
+
+DEBUG = env.bool("DEBUG", default=True)  # noqa: F405

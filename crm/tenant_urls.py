@@ -1,0 +1,23 @@
+"""URLs inside a tenant, served under /t/<slug>/. Domain apps add their pages here."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from crm import views
+from crm.admin_site import tenant_admin
+
+app_patterns = (
+    [path("", views.tenant_home, name="home")],
+    "crm",
+)
+
+urlpatterns = [
+    path("", include(app_patterns)),
+    path("admin/", tenant_admin.urls),
+    # The shared layout links these by name inside a tenant too.
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
+
+handler404 = "crm.views.not_found"

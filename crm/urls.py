@@ -1,0 +1,34 @@
+"""Platform URLs. Tenant pages are in crm/tenant_urls.py, mounted at /t/<slug>/ by TenantMiddleware."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from django.views.i18n import set_language
+
+from crm import views
+from crm.forms import EmailAuthenticationForm
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include("crm.api.urls")),
+    # /t/<slug> without its slash, or any unknown tenant path: CommonMiddleware appends the slash,
+    # and TenantMiddleware answers 404 for tenants the user does not belong to.
+    re_path(r"^t/[^/]+/.*$", views.not_found),
+]
+
+handler404 = "crm.views.not_found"

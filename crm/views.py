@@ -1,0 +1,88 @@
+"""Kernel pages: login and its lockout, landing and tenant picker, tenant home, health, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from crm.forms import EmailAuthenticationForm
+from crm.models import Membership
+from crm.tenancy import identity_scope
+
+
+def tenant_home_url(membership: Membership) -> str:
+    return f"/t/{membership.tenant.slug}/"
+
+
+@login_required
+@never_cache
+def landing(request: HttpRequest) -> HttpResponse:
+    """After login: straight into the only tenant, or a picker when there are several."""
+    with identity_scope(request.user):
+        memberships = list(Membership.objects.for_user(request.user))
+    if len(memberships) == 1:
+        return HttpResponseRedirect(tenant_home_url(memberships[0]))
+    return render(request, "crm/picker.html", {"memberships": memberships}, status=200)
+
+
+@login_required
+def tenant_home(request: HttpRequest) -> HttpResponse:
+    """A home page per role; later issues add their widgets through the home registry."""
+    with identity_scope(request.user):
+        memberships = list(Membership.objects.for_user(request.user))
+    return render(request, "crm/home.html", {"memberships": memberships})
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and broker status, without secrets or versions."""
+    status: dict[str, str] = {}
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        status["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means "down" here
+        status["database"] = "error"
+    from crm.celery import app
+
+    try:
+        with app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+        status["broker"] = "ok"
+    except Exception:  # noqa: BLE001
+        status["broker"] = "error"
+    healthy = all(value == "ok" for value in status.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **status}, status=200 if healthy else 503)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "csrf_failure.html", status=403)
+
+
+def lockout(request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Shown after too many failed logins. Says nothing about whether the email exists."""
+    form = EmailAuthenticationForm(request)
+    minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "locked_out": True, "cooloff_minutes": minutes},
+        status=429,
+    )
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def home_redirect(request: HttpRequest) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("crm:home"))

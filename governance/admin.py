@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from crm.admin_site import TenantModelAdmin, tenant_admin
+from crm.models import Membership
+from governance.models import SecurityEvent, Team, TeamMember
+from governance.selectors import security_event_list_for_tenant
+
+
+class TeamMemberInline(admin.TabularInline):
+    model = TeamMember
+    extra = 1
+    autocomplete_fields: list[str] = []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "membership":
+            kwargs["queryset"] = Membership.objects.select_related("user")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return tenant_admin.has_permission(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+
+
+@admin.register(Team, site=tenant_admin)
+class TeamAdmin(TenantModelAdmin, SimpleHistoryAdmin):
+    list_display = ["name", "parent", "manager"]
+    list_select_related = ["parent", "manager__user"]
+    inlines = [TeamMemberInline]
+    search_fields = ["name"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "manager":
+            kwargs["queryset"] = Membership.objects.select_related("user")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(SecurityEvent, site=tenant_admin)
+class SecurityEventAdmin(TenantModelAdmin):
+    list_display = ["created_at", "kind", "email", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["email"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SecurityEvent]:
+        return security_event_list_for_tenant()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,144 @@
+"""Governance: teams and their manager chain, and the security audit log."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
+from guardian.models import GroupObjectPermissionAbstract, UserObjectPermissionAbstract
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from crm.models import CurrentTenantId, Membership, Tenant, TenantOwnedModel
+from crm.tenancy import current_tenant
+
+
+class Team(TenantOwnedModel):
+    """A sales, marketing or support team. Its manager sees what its members and sub-teams own."""
+
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent team")
+    )
+    manager = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
+        verbose_name=_("manager"),
+    )
+    members = models.ManyToManyField(Membership, through="TeamMember", related_name="teams", verbose_name=_("members"))
+
+    history = HistoricalRecords(excluded_fields=["members"])
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="governance_team_tenant_name_unique")]
+        indexes = [models.Index(fields=["tenant", "parent"], name="governance_team_parent_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(TenantOwnedModel):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="team_memberships", verbose_name=_("member")
+    )
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "team", "membership"], name="governance_teammember_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.membership}"
+
+
+class SecurityEvent(models.Model):
+    """Login successes and failures, lockouts, logouts, password resets. Platform-wide: a failed login
+    belongs to no tenant yet. Tenant admins see the events of their own members only."""
+
+    class Kind(models.TextChoices):
+        LOGIN_SUCCEEDED = "login_succeeded", _("Login succeeded")
+        LOGIN_FAILED = "login_failed", _("Login failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        LOGOUT = "logout", _("Logout")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    email = models.CharField(_("email given"), max_length=254, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="governance_secevent_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.email}"
+
+
+# django-guardian's generic object permissions, carrying the tenant (and so row-level security).
+# Record-specific share tables (one per object, direct foreign keys) come with the sharing model.
+class _TenantObjectPermissionManagerMixin:
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return super().get_queryset().filter(tenant_id=CurrentTenantId())  # type: ignore[misc]
+
+
+class TenantUserObjectPermissionManager(_TenantObjectPermissionManagerMixin, UserObjectPermissionManager):
+    pass
+
+
+class TenantGroupObjectPermissionManager(_TenantObjectPermissionManagerMixin, GroupObjectPermissionManager):
+    pass
+
+
+class TenantUserObjectPermission(UserObjectPermissionAbstract):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    objects = TenantUserObjectPermissionManager()
+
+    class Meta(UserObjectPermissionAbstract.Meta):
+        abstract = False
+        verbose_name = _("user object permission")
+        verbose_name_plural = _("user object permissions")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.tenant_id is None:
+            self.tenant = current_tenant()
+        super().save(*args, **kwargs)
+
+
+class TenantGroupObjectPermission(GroupObjectPermissionAbstract):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    objects = TenantGroupObjectPermissionManager()
+
+    class Meta(GroupObjectPermissionAbstract.Meta):
+        abstract = False
+        verbose_name = _("group object permission")
+        verbose_name_plural = _("group object permissions")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.tenant_id is None:
+            self.tenant = current_tenant()
+        super().save(*args, **kwargs)
