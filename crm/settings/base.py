@@ -192,7 +192,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Login lockout: ten failures lock the email for a while, whether or not it exists.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Either the email or the address is locked after the limit: rotating one of them does not help.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_LOCKOUT_CALLABLE = "crm.views.lockout"
