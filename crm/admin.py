@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -25,11 +24,22 @@ class MembershipAddForm(forms.ModelForm):
         model = Membership
         fields = ["role", "manager", "is_active"]
 
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("email"):
+            services.membership_check_new(email=cleaned["email"])
+        return cleaned
+
 
 class MembershipChangeForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["role", "manager", "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        services.membership_check_manager(membership=self.instance, manager=cleaned.get("manager"))
+        return cleaned
 
 
 @admin.register(Membership, site=tenant_admin)
@@ -61,29 +71,25 @@ class MembershipAdmin(TenantModelAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         data = form.cleaned_data
-        try:
-            if change:
-                services.membership_update(
-                    membership=obj,
-                    actor=request.user,  # type: ignore[arg-type]
-                    role=data["role"],
-                    manager=data["manager"],
-                    clear_manager=data["manager"] is None,
-                    is_active=data["is_active"],
-                )
-            else:
-                user = services.user_get_or_create(email=data["email"], full_name=data.get("full_name", ""))
-                created = services.membership_create(
-                    tenant=current_tenant(),
-                    user=user,
-                    role=data["role"],
-                    manager=data["manager"],
-                    actor=request.user,  # type: ignore[arg-type]
-                )
-                obj.pk = created.pk
-        except ValidationError as error:
-            messages.error(request, "; ".join(error.messages))
-            raise
+        if change:
+            services.membership_update(
+                membership=obj,
+                actor=request.user,  # type: ignore[arg-type]
+                role=data["role"],
+                manager=data["manager"],
+                clear_manager=data["manager"] is None,
+                is_active=data["is_active"],
+            )
+        else:
+            user = services.user_get_or_create(email=data["email"], full_name=data.get("full_name", ""))
+            created = services.membership_create(
+                tenant=current_tenant(),
+                user=user,
+                role=data["role"],
+                manager=data["manager"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            obj.pk = created.pk
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # memberships are deactivated, never deleted: their history stays

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from functools import update_wrapper
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from crm.roles import Role
@@ -31,11 +34,20 @@ class TenantAdminSite(admin.AdminSite):
             and membership.role == Role.TENANT_ADMIN
         )
 
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        wrapped = super().admin_view(view, cacheable)
+
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            # A member without the admin role: the admin does not exist for them (no redirect, no 403).
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise Http404
+            return wrapped(request, *args, **kwargs)
+
+        return update_wrapper(inner, wrapped)
+
     def login(self, request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
         if request.user.is_authenticated:
             # A member without the admin role: the admin does not exist for them.
-            from django.http import Http404
-
             raise Http404
         return redirect_to_login(request.GET.get("next") or request.get_full_path())
 
@@ -50,6 +62,10 @@ tenant_admin = TenantAdminSite(name="admin")
 
 class TenantModelAdmin(admin.ModelAdmin):
     """Base for tenant-owned models in the admin: permissions from the role of the membership."""
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> HttpResponse:
+        # Another tenant's row, or none at all: the same 404, never a hint that it exists.
+        raise Http404
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return tenant_admin.has_permission(request)

@@ -78,6 +78,17 @@ def _manager_chain_ids(manager: Membership) -> list[int]:
     return chain
 
 
+def membership_check_manager(*, membership: Membership, manager: Membership | None) -> None:
+    """Refuse a manager who reports, directly or not, to this person (a loop in the chain)."""
+    if manager is not None and membership.pk is not None and membership.pk in _manager_chain_ids(manager):
+        raise ValidationError({"manager": _("This manager reports to this person: that would make a loop.")})
+
+
+def membership_check_new(*, email: str) -> None:
+    if Membership.objects.filter(user__email__iexact=email.strip()).exists():
+        raise ValidationError({"email": _("This person is already a member of this tenant.")})
+
+
 @transaction.atomic
 def membership_update(
     *,
@@ -97,8 +108,7 @@ def membership_update(
     if clear_manager:
         membership.manager = None
     elif manager is not None:
-        if membership.pk in _manager_chain_ids(manager):
-            raise ValidationError({"manager": _("This manager reports to this person: that would make a loop.")})
+        membership_check_manager(membership=membership, manager=manager)
         membership.manager = manager
     if is_active is not None:
         membership.is_active = is_active

@@ -65,3 +65,12 @@ def client_of(member: Callable[..., Membership]) -> Callable[..., tuple[Client, 
         return client, membership
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    """Lockouts and throttles live in the shared cache: each test starts from an empty one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

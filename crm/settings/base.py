@@ -262,3 +262,8 @@ LOGGING = {
 }
 GUARDIAN_USER_OBJ_PERMS_MODEL = "governance.TenantUserObjectPermission"
 GUARDIAN_GROUP_OBJ_PERMS_MODEL = "governance.TenantGroupObjectPermission"
+
+CELERY_BEAT_SCHEDULE = {
+    # Proves, every minute, that beat, the broker and a worker are all alive (visible in the worker log).
+    "kernel-health-check": {"task": "crm.health_check", "schedule": 60.0},
+}
