@@ -7,11 +7,11 @@ admin: platform operations are management commands.
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
 from functools import update_wrapper
 from typing import Any
 
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -63,7 +63,9 @@ tenant_admin = TenantAdminSite(name="admin")
 class TenantModelAdmin(admin.ModelAdmin):
     """Base for tenant-owned models in the admin: permissions from the role of the membership."""
 
-    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> HttpResponse:
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> HttpResponse:
         # Another tenant's row, or none at all: the same 404, never a hint that it exists.
         raise Http404
 

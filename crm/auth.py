@@ -10,14 +10,20 @@ class EmailBackend(ModelBackend):
     """Log in by email, case-insensitively. Permissions come from roles (governance), not from here."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         email = (username or kwargs.get("email") or "").strip()
         if not email or password is None:
             return None
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            User().set_password(password)  # same work as a real check: no timing hint that the email is unknown
+            User().set_password(
+                password
+            )  # same work as a real check: no timing hint that the email is unknown
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user

@@ -29,7 +29,11 @@ def check_database_role(app_configs: Any, databases: Any = None, **kwargs: Any) 
     if problem is None:
         return []
     if settings.CRM_ALLOW_PRIVILEGED_DB_ROLE:
-        return [Warning(problem, hint="CRM_ALLOW_PRIVILEGED_DB_ROLE is set: local experiments only.", id="crm.W001")]
+        return [
+            Warning(
+                problem, hint="CRM_ALLOW_PRIVILEGED_DB_ROLE is set: local experiments only.", id="crm.W001"
+            )
+        ]
     return [Error(problem, id="crm.E001")]
 
 
@@ -40,6 +44,7 @@ def refuse_privileged_role() -> None:
         return
     if settings.CRM_ALLOW_PRIVILEGED_DB_ROLE:
         banner = "!" * 78
-        print(f"{banner}\nCRM_ALLOW_PRIVILEGED_DB_ROLE is set. {problem}\nNever do this in production.\n{banner}")
+        message = f"CRM_ALLOW_PRIVILEGED_DB_ROLE is set. {problem}\nNever do this in production."
+        print(f"{banner}\n{message}\n{banner}")
         return
     raise ImproperlyConfigured(problem)

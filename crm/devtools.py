@@ -30,7 +30,7 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -42,8 +42,10 @@ PYTHON = sys.executable
 OWNER_ROLE = "crm_owner"
 APP_ROLE = "crm_app"
 DEFAULT_DATABASE = "crm"
-DEMO_PASSWORD = "demo-crm-2026"
+DEMO_PASSWORD = "demo-crm-2026"  # noqa: S105 - the published password of the local demo
 STOP_TIMEOUT = 20  # seconds each process gets to stop before it is killed
+
+Process = subprocess.Popen[bytes]
 
 
 def log(message: str) -> None:
@@ -181,17 +183,18 @@ def _forget_dead_handles() -> None:
 @contextmanager
 def signals_deferred() -> Iterator[None]:
     """Hold SIGINT/SIGTERM during a critical section; one that arrived meanwhile is raised after it."""
-    received: list[int] = []
+    received: list[signal.Signals] = []
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     for signum in previous:
-        signal.signal(signum, lambda number, _frame: received.append(number))
+        signal.signal(signum, lambda number, _frame: received.append(signal.Signals(number)))
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        if received and callable(previous[received[0]]):
-            previous[received[0]](received[0], None)  # type: ignore[operator]
+        handler = previous[received[0]] if received else None
+        if callable(handler):
+            handler(received[0], None)
 
 
 @contextmanager
@@ -233,7 +236,7 @@ def embedded_postgres() -> Iterator[dict[str, Any]]:
 
             still = PostmasterInfo.read_from_pgdata(PGDATA)
             if still is not None and still.is_running():
-                log(f"embedded PostgreSQL (pid {still.pid}) is still used by another ./dev process: left running")
+                log(f"embedded PostgreSQL (pid {still.pid}) is still used by another ./dev: left running")
             else:
                 log("embedded PostgreSQL stopped")
 
@@ -296,10 +299,20 @@ def bootstrap_from_urls(env: dict[str, str]) -> None:
 
 
 def compile_messages(env: dict[str, str]) -> None:
-    """`compilemessages` needs GNU gettext's msgfmt; a machine with only Python compiles the .po files here."""
+    """`compilemessages` needs GNU gettext's msgfmt; on a machine with only Python, compile here."""
     if shutil.which("msgfmt"):
         subprocess.run(
-            [PYTHON, "manage.py", "compilemessages", "--ignore", ".venv", "--ignore", "var", "--verbosity", "0"],
+            [
+                PYTHON,
+                "manage.py",
+                "compilemessages",
+                "--ignore",
+                ".venv",
+                "--ignore",
+                "var",
+                "--verbosity",
+                "0",
+            ],
             cwd=BASE_DIR,
             env=env,
             check=True,
@@ -324,7 +337,7 @@ def read_po(path: Path) -> dict[bytes, bytes]:
     fuzzy = False
 
     def flush() -> None:
-        nonlocal entry, fuzzy
+        nonlocal entry, fuzzy, field
         if "msgid" in entry and not fuzzy:
             key = entry["msgid"]
             if "msgid_plural" in entry:
@@ -337,7 +350,7 @@ def read_po(path: Path) -> dict[bytes, bytes]:
                 key = entry["msgctxt"] + "\x04" + key
             if value.replace("\0", ""):
                 messages[key.encode()] = value.encode()
-        entry, fuzzy = {}, False
+        entry, fuzzy, field = {}, False, None
 
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
@@ -351,13 +364,10 @@ def read_po(path: Path) -> dict[bytes, bytes]:
         if line.startswith('"'):
             text: str = ast.literal_eval(line)
         else:
-            if keyword in ("msgctxt", "msgid") and "msgid" in entry and field and field[0].startswith("msgstr"):
+            if keyword in ("msgctxt", "msgid") and field is not None and field[0] in ("msgstr", "plurals"):
                 flush()
             text = ast.literal_eval(rest.strip())
-            if keyword.startswith("msgstr["):
-                field = ("plurals", int(keyword[7:-1]))
-            else:
-                field = (keyword, None)
+            field = ("plurals", int(keyword[7:-1])) if keyword.startswith("msgstr[") else (keyword, None)
         if field is None:
             continue
         name, index = field
@@ -385,7 +395,9 @@ def write_mo(po: Path, mo: Path) -> None:
         str_offsets += [len(messages[key]), start + len(ids) + position]
         position += len(messages[key]) + 1
     header = struct.pack("Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
-    table = struct.pack(f"{len(id_offsets)}i", *id_offsets) + struct.pack(f"{len(str_offsets)}i", *str_offsets)
+    table = struct.pack(f"{len(id_offsets)}i", *id_offsets) + struct.pack(
+        f"{len(str_offsets)}i", *str_offsets
+    )
     mo.write_bytes(header + table + ids + strs)
 
 
@@ -396,7 +408,7 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
-def start(name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(name: str, command: list[str], env: dict[str, str]) -> Process:
     """A child in its own process group (so that runserver's reloader child stops with it), its output
     prefixed with its name."""
     process = subprocess.Popen(
@@ -419,7 +431,7 @@ def start(name: str, command: list[str], env: dict[str, str]) -> subprocess.Pope
     return process
 
 
-def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+def stop_all(processes: dict[str, Process]) -> None:
     for name, process in processes.items():
         if process.poll() is None:
             log(f"stopping {name}")
@@ -436,14 +448,12 @@ def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
         _signal_group(process, signal.SIGKILL)
 
 
-def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    try:
+def _signal_group(process: Process, signum: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
-def wait_until_healthy(url: str, processes: dict[str, subprocess.Popen[bytes]], timeout: float = 120) -> bool:
+def wait_until_healthy(url: str, processes: dict[str, Process], timeout: float = 120) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(process.poll() is not None for process in processes.values()):
@@ -464,7 +474,7 @@ def wait_until_healthy(url: str, processes: dict[str, subprocess.Popen[bytes]], 
 def command_run(args: argparse.Namespace) -> int:
     try:
         with prepared_environment(for_tests=False) as env:
-            processes: dict[str, subprocess.Popen[bytes]] = {}
+            processes: dict[str, Process] = {}
             try:
                 return serve(args, env, processes)
             finally:
@@ -477,7 +487,7 @@ def command_run(args: argparse.Namespace) -> int:
         return 0
 
 
-def serve(args: argparse.Namespace, env: dict[str, str], processes: dict[str, subprocess.Popen[bytes]]) -> int:
+def serve(args: argparse.Namespace, env: dict[str, str], processes: dict[str, Process]) -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.local")
     password = env.get("CRM_DEMO_PASSWORD") or DEMO_PASSWORD
     log("migrating (as the owner role)")
@@ -489,7 +499,9 @@ def serve(args: argparse.Namespace, env: dict[str, str], processes: dict[str, su
     processes["worker"] = start(
         "worker", [PYTHON, "-m", "celery", "-A", "crm", "worker", "--loglevel=INFO", "--concurrency=2"], env
     )
-    processes["beat"] = start("beat", [PYTHON, "-m", "celery", "-A", "crm", "beat", "--loglevel=INFO", "--pidfile="], env)
+    processes["beat"] = start(
+        "beat", [PYTHON, "-m", "celery", "-A", "crm", "beat", "--loglevel=INFO", "--pidfile="], env
+    )
     if not wait_until_healthy(f"http://{address}/healthz", processes):
         log("the CRM did not become healthy (see the output above): stopping")
         return 1
@@ -544,7 +556,9 @@ def command_test(args: argparse.Namespace) -> int:
 def command_bootstrap_db(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     load_dotenv(env)
-    missing = [name for name in ("DATABASE_ADMIN_URL", "DATABASE_URL", "DATABASE_OWNER_URL") if not env.get(name)]
+    missing = [
+        name for name in ("DATABASE_ADMIN_URL", "DATABASE_URL", "DATABASE_OWNER_URL") if not env.get(name)
+    ]
     if missing:
         sys.exit(f"bootstrap-db needs {', '.join(missing)} (see .env.example).")
     bootstrap_from_urls(env)
@@ -553,7 +567,9 @@ def command_bootstrap_db(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="./dev", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="./dev", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the CRM with its demo tenants, worker and beat, until Ctrl-C")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))

@@ -68,9 +68,7 @@ class TenantMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         with identity_scope(request.user):
-            membership = (
-                Membership.objects.for_user(request.user).filter(tenant__slug=match["slug"]).first()
-            )
+            membership = Membership.objects.for_user(request.user).filter(tenant__slug=match["slug"]).first()
         if membership is None:
             # Unknown tenant, foreign tenant or disabled membership: the same answer, no hint.
             raise Http404

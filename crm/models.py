@@ -12,6 +12,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -51,13 +52,19 @@ class Tenant(models.Model):
         _("slug"),
         max_length=63,
         unique=True,
-        validators=[RegexValidator(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", _("Lower-case letters, digits, dashes."))],
+        validators=[
+            RegexValidator(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", _("Lower-case letters, digits, dashes."))
+        ],
         help_text=_("Used in every address of the tenant: /t/<slug>/."),
     )
     country = models.CharField(_("country"), max_length=2, choices=Country.choices, default=Country.FRANCE)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.FRENCH)
-    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/Paris")
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.FRENCH
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/Paris"
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
@@ -69,11 +76,17 @@ class Tenant(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        """The tenant's home page. Tenant pages are mounted under this prefix (see TenantMiddleware)."""
+        return f"/t/{self.slug}/"
+
 
 class UserManager(DjangoUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user_object(self, username: Any, email: str | None, password: str | None, **extra: Any) -> User:
+    def _create_user_object(
+        self, username: Any, email: str | None, password: str | None, **extra: Any
+    ) -> User:
         # Django's UserManager expects a username; ours is the email.
         email = self.normalize_email(email or username)
         user = self.model(email=email, **extra)
@@ -125,7 +138,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.UniqueConstraint(models.functions.Lower("email"), name="crm_user_email_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="crm_user_email_ci_unique"),
         ]
 
     def __str__(self) -> str:
@@ -148,17 +161,17 @@ class CurrentTenantId(models.Expression):
 
     output_field = models.BigIntegerField()
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        return "%s", [current_tenant().pk]
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[int]]:
+        return "%s", (current_tenant().pk,)
 
 
-class TenantManager(models.Manager["TenantOwnedModel"]):
+class TenantManager[M: models.Model](models.Manager[M]):
     """Filters by the active tenant and raises when there is none: queries fail closed."""
 
-    def get_queryset(self) -> models.QuerySet[Any]:
+    def get_queryset(self) -> models.QuerySet[M]:
         return super().get_queryset().filter(tenant_id=CurrentTenantId())
 
-    def unscoped(self) -> models.QuerySet[Any]:
+    def unscoped(self) -> models.QuerySet[M]:
         """Every tenant's rows. Escape hatch for the kernel, ops commands and platform jobs only.
 
         PostgreSQL row-level security still applies: outside a tenant scope the application role sees
@@ -174,7 +187,7 @@ class TenantOwnedModel(models.Model):
         Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("tenant"), editable=False
     )
 
-    objects = TenantManager()
+    objects: ClassVar[TenantManager[Any]] = TenantManager()
 
     class Meta:
         abstract = True
@@ -189,7 +202,7 @@ class TenantOwnedModel(models.Model):
         super().save(*args, **kwargs)
 
 
-class MembershipManager(TenantManager):
+class MembershipManager(TenantManager["Membership"]):
     def for_user(self, user: User) -> models.QuerySet[Membership]:
         """The user's active memberships in active tenants (readable inside `identity_scope`)."""
         return (
@@ -203,7 +216,9 @@ class MembershipManager(TenantManager):
 class Membership(TenantOwnedModel):
     """A user's place in one tenant: role, manager, active flag."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     manager = models.ForeignKey(
         "self",
@@ -216,7 +231,7 @@ class Membership(TenantOwnedModel):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
-    objects = MembershipManager()
+    objects: ClassVar[MembershipManager] = MembershipManager()  # type: ignore[assignment]
     history = HistoricalRecords()
 
     class Meta:

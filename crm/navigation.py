@@ -29,7 +29,7 @@ def register(entry: NavigationEntry) -> None:
 
 
 def navigation_items(request: HttpRequest) -> list[dict[str, object]]:
-    items = []
+    items: list[dict[str, object]] = []
     for entry in _registry:
         if entry.permission and not request.user.has_perm(entry.permission):
             continue

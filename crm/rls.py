@@ -86,8 +86,10 @@ def _policy_matches(cursor: object, table: str, using: str, check: str) -> bool:
         [table, POLICY_NAME],
     )
     qual, with_check = cursor.fetchone()  # type: ignore[attr-defined]
-    return "app.tenant_id" in (qual or "") and "app.tenant_id" in (with_check or "") and (
-        ("app.user_id" in qual) == ("app.user_id" in using)
+    return (
+        "app.tenant_id" in (qual or "")
+        and "app.tenant_id" in (with_check or "")
+        and (("app.user_id" in qual) == ("app.user_id" in using))
     )
 
 

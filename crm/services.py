@@ -26,7 +26,9 @@ def tenant_create(
     time_zone: str = "Europe/Paris",
 ) -> tuple[Tenant, Membership]:
     """Create a tenant with its first administrator (an existing user joins, a new one is created)."""
-    tenant = Tenant(name=name, slug=slug, country=country, currency=currency, language=language, time_zone=time_zone)
+    tenant = Tenant(
+        name=name, slug=slug, country=country, currency=currency, language=language, time_zone=time_zone
+    )
     tenant.full_clean()
     tenant.save()
     user = user_get_or_create(email=admin_email, password=admin_password, full_name=admin_full_name)

@@ -14,7 +14,6 @@ from governance.selectors import security_event_list_for_tenant
 class TeamMemberInline(admin.TabularInline):
     model = TeamMember
     extra = 1
-    autocomplete_fields: list[str] = []
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "membership":

@@ -4,10 +4,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
-from guardian.models import GroupObjectPermissionAbstract, UserObjectPermissionAbstract
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
+from guardian.models import GroupObjectPermissionAbstract, UserObjectPermissionAbstract
 from simple_history.models import HistoricalRecords
 
 from crm.models import CurrentTenantId, Membership, Tenant, TenantOwnedModel
@@ -19,7 +19,12 @@ class Team(TenantOwnedModel):
 
     name = models.CharField(_("name"), max_length=120)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent team")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent team"),
     )
     manager = models.ForeignKey(
         Membership,
@@ -29,7 +34,9 @@ class Team(TenantOwnedModel):
         related_name="managed_teams",
         verbose_name=_("manager"),
     )
-    members = models.ManyToManyField(Membership, through="TeamMember", related_name="teams", verbose_name=_("members"))
+    members = models.ManyToManyField(
+        Membership, through="TeamMember", related_name="teams", verbose_name=_("members")
+    )
 
     history = HistoricalRecords(excluded_fields=["members"])
 
@@ -37,7 +44,9 @@ class Team(TenantOwnedModel):
         verbose_name = _("team")
         verbose_name_plural = _("teams")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="governance_team_tenant_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="governance_team_tenant_name_unique")
+        ]
         indexes = [models.Index(fields=["tenant", "parent"], name="governance_team_parent_idx")]
 
     def __str__(self) -> str:
@@ -45,7 +54,9 @@ class Team(TenantOwnedModel):
 
 
 class TeamMember(TenantOwnedModel):
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team")
+    )
     membership = models.ForeignKey(
         Membership, on_delete=models.CASCADE, related_name="team_memberships", verbose_name=_("member")
     )
@@ -54,7 +65,9 @@ class TeamMember(TenantOwnedModel):
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "team", "membership"], name="governance_teammember_unique")
+            models.UniqueConstraint(
+                fields=["tenant", "team", "membership"], name="governance_teammember_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -115,7 +128,7 @@ class TenantGroupObjectPermissionManager(_TenantObjectPermissionManagerMixin, Gr
 class TenantUserObjectPermission(UserObjectPermissionAbstract):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", editable=False)
 
-    objects = TenantUserObjectPermissionManager()
+    objects = TenantUserObjectPermissionManager()  # type: ignore[misc]
 
     class Meta(UserObjectPermissionAbstract.Meta):
         abstract = False
@@ -131,7 +144,7 @@ class TenantUserObjectPermission(UserObjectPermissionAbstract):
 class TenantGroupObjectPermission(GroupObjectPermissionAbstract):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", editable=False)
 
-    objects = TenantGroupObjectPermissionManager()
+    objects = TenantGroupObjectPermissionManager()  # type: ignore[misc]
 
     class Meta(GroupObjectPermissionAbstract.Meta):
         abstract = False

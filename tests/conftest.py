@@ -20,7 +20,9 @@ from tests.factories import MembershipFactory, TenantFactory
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_test_environment: None, django_db_blocker: Any, request: pytest.FixtureRequest) -> Iterator[None]:
+def django_db_setup(
+    django_test_environment: None, django_db_blocker: Any, request: pytest.FixtureRequest
+) -> Iterator[None]:
     keepdb = request.config.getvalue("reuse_db")
     with django_db_blocker.unblock():
         owner = connections["owner"]
@@ -47,7 +49,7 @@ def other_tenant(db: None) -> Tenant:
 
 @pytest.fixture
 def member(db: None) -> Callable[..., Membership]:
-    """member(tenant, role=Role.FIELD_SALES_REP, **kwargs) -> Membership (its user's password: 'secret-pass-123')."""
+    """member(tenant, role=Role.FIELD_SALES_REP, **kwargs) -> Membership; the user's password is PASSWORD."""
 
     def make(tenant: Tenant, role: str = Role.FIELD_SALES_REP, **kwargs: Any) -> Membership:
         with tenant_scope(tenant):
@@ -68,9 +70,8 @@ def client_of(member: Callable[..., Membership]) -> Callable[..., tuple[Client, 
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache() -> Iterator[None]:
+def _clean_cache() -> None:
     """Lockouts and throttles live in the shared cache: each test starts from an empty one."""
     from django.core.cache import cache
 
     cache.clear()
-    yield

@@ -1,6 +1,6 @@
 """One error format for the whole API:
 
-    {"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}}
+{"error": {"code": "validation_error", "message": "...", "fields": {"name": ["..."]}}}
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def _first_code(detail: Any) -> str | None:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        exc = exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -37,7 +39,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail
+        detail: Any = exc.detail
         fields: dict[str, Any] = {}
         non_field: list[str] = []
         if isinstance(detail, dict):
@@ -54,7 +56,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"error": body}
         response.status_code = status.HTTP_400_BAD_REQUEST
         return response
-    detail = getattr(exc, "detail", "")
-    code = _first_code(detail) or getattr(exc, "default_code", "error")
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else ""
+    code = _first_code(detail) or str(getattr(exc, "default_code", None) or "error")
     response.data = {"error": {"code": code, "message": str(detail), "fields": {}}}
     return response

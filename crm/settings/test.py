@@ -8,7 +8,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
-from .base import *  # noqa: E402, F403
+from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: tests hash many passwords
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -16,8 +16,10 @@ DEBUG = False
 
 if REDIS_URL:  # noqa: F405
     TEST_REDIS_URL = env.str("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")  # noqa: F405
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_REDIS_URL}
+    }
     CELERY_BROKER_URL = TEST_REDIS_URL
     CELERY_RESULT_BACKEND = TEST_REDIS_URL
-STATIC_ROOT = None  # static files come from the finders; nothing is collected for tests
+STATIC_ROOT = None  # type: ignore[assignment] # static files come from the finders; nothing is collected for tests
 WHITENOISE_USE_FINDERS = True

@@ -85,7 +85,7 @@ def test_a_revoked_key_is_refused(tenant) -> None:
 
 def test_a_key_presented_for_another_tenant_is_refused(tenant, other_tenant) -> None:
     # The tenant id in the key is only a routing hint: the key must exist in that tenant.
-    key, secret = make_key(other_tenant)
+    _key, secret = make_key(other_tenant)
     forged = secret.replace(f"crm.{other_tenant.pk}.", f"crm.{tenant.pk}.", 1)
 
     response = call("/api/v1/me/", forged)
@@ -120,4 +120,3 @@ def test_requests_beyond_the_rate_of_a_key_are_throttled(tenant, monkeypatch) ->
 
     assert statuses == [200, 200, 200, 429]
     assert call("/api/v1/me/", secret).json()["error"]["code"] == "throttled"
-

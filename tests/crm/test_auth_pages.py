@@ -36,7 +36,8 @@ def test_a_member_of_one_tenant_lands_in_it(tenant, member) -> None:
     client = Client()
 
     response = log_in(client, membership.user.email)
-    assert response.status_code == 302 and response.url == "/"
+    assert response.status_code == 302
+    assert response.url == "/"
     landing = client.get("/")
 
     assert landing.status_code == 302
@@ -85,7 +86,9 @@ def test_a_wrong_password_is_refused_and_recorded(tenant, member) -> None:
 
 
 @pytest.mark.parametrize("known", [True, False], ids=["known email", "unknown email"])
-def test_ten_wrong_passwords_lock_the_login_without_revealing_the_email_exists(tenant, member, known: bool) -> None:
+def test_ten_wrong_passwords_lock_the_login_without_revealing_the_email_exists(
+    tenant, member, known: bool
+) -> None:
     email = member(tenant).user.email if known else "nobody@example.com"
     client = Client(headers={"accept-language": "en"})
     for _attempt in range(10):

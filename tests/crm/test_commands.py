@@ -28,7 +28,11 @@ def test_create_tenant_makes_the_tenant_and_its_first_admin() -> None:
     with tenant_scope(tenant):
         admin = Membership.objects.select_related("user").get()
     assert (tenant.name, tenant.country, tenant.currency, tenant.language, tenant.time_zone) == (
-        "Acme SAS", "FR", "EUR", "fr", "Europe/Paris",
+        "Acme SAS",
+        "FR",
+        "EUR",
+        "fr",
+        "Europe/Paris",
     )
     assert (admin.user.email, admin.role) == ("boss@acme.fr", Role.TENANT_ADMIN)
     assert "acme" in output
@@ -44,7 +48,16 @@ def test_create_tenant_refuses_a_bad_slug_and_writes_nothing() -> None:
 def test_create_user_invites_into_a_tenant_with_a_role_and_manager(tenant, member) -> None:
     boss = member(tenant, Role.SALES_MANAGER)
 
-    run("create_user", "--tenant", "durand", "new@example.com", "--role", "field_sales_rep", "--manager", boss.user.email)
+    run(
+        "create_user",
+        "--tenant",
+        "durand",
+        "new@example.com",
+        "--role",
+        "field_sales_rep",
+        "--manager",
+        boss.user.email,
+    )
 
     with tenant_scope(tenant):
         created = Membership.objects.get(user__email="new@example.com")

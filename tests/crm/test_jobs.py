@@ -33,7 +33,9 @@ def worker_environment() -> dict[str, str]:
     def url(settings_dict: dict[str, Any]) -> str:
         host = settings_dict["HOST"] or "localhost"
         port = settings_dict["PORT"] or 5432
-        return f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{host}:{port}/{database['NAME']}"
+        return (
+            f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{host}:{port}/{database['NAME']}"
+        )
 
     env["DATABASE_URL"] = url(database)
     env["DATABASE_OWNER_URL"] = url(owner)
@@ -44,7 +46,17 @@ def worker_environment() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--loglevel=WARNING", "--without-heartbeat"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+        ],
         cwd=BASE_DIR,
         env=worker_environment(),
     )
@@ -90,7 +102,9 @@ def test_a_task_goes_through_the_real_broker_to_a_real_worker(worker: Any) -> No
 
 
 @pytest.mark.worker
-def test_a_tenant_task_runs_in_its_tenant_scope_and_does_its_work_once(worker: Any, committed_tenant: Tenant) -> None:
+def test_a_tenant_task_runs_in_its_tenant_scope_and_does_its_work_once(
+    worker: Any, committed_tenant: Tenant
+) -> None:
     first = tenant_probe.delay(tenant_id=committed_tenant.pk, key="k1").get(timeout=30)
     again = tenant_probe.delay(tenant_id=committed_tenant.pk, key="k1").get(timeout=30)
 

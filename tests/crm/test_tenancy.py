@@ -47,7 +47,8 @@ def test_every_tenant_owned_table_has_rls_enabled_forced_and_the_tenant_policy()
     assert tables <= set(reports)
     assert {table: report.problems for table, report in reports.items() if report.problems} == {}
     for report in reports.values():
-        assert report.rls_enabled and report.rls_forced
+        assert report.rls_enabled
+        assert report.rls_forced
         assert "app.tenant_id" in (report.policy_using or "")
         assert "IS NULL" not in (report.policy_using or "").upper()
 
@@ -78,7 +79,9 @@ def test_raw_sql_in_tenant_a_sees_none_of_tenant_b_rows(tenant: Tenant, other_te
     with tenant_scope(tenant), connection.cursor() as cursor:
         cursor.execute("SELECT id, tenant_id FROM crm_membership")
         rows = cursor.fetchall()
-        cursor.execute("SELECT count(*) FROM crm_historicalmembership WHERE tenant_id = %s", [other_tenant.pk])
+        cursor.execute(
+            "SELECT count(*) FROM crm_historicalmembership WHERE tenant_id = %s", [other_tenant.pk]
+        )
         foreign_history = cursor.fetchone()[0]
 
     assert rows == [(mine.pk, tenant.pk)]
@@ -86,20 +89,30 @@ def test_raw_sql_in_tenant_a_sees_none_of_tenant_b_rows(tenant: Tenant, other_te
     assert foreign_history == 0
 
 
-def test_inserting_a_row_of_tenant_b_from_tenant_a_is_rejected(tenant: Tenant, other_tenant: Tenant, member) -> None:
+def test_inserting_a_row_of_tenant_b_from_tenant_a_is_rejected(
+    tenant: Tenant, other_tenant: Tenant, member
+) -> None:
     theirs = member(other_tenant)
 
     with tenant_scope(tenant):
-        with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO governance_team (tenant_id, name) VALUES (%s, 'Intrus')", [other_tenant.pk]
-                )
+        with (
+            pytest.raises(ProgrammingError, match="row-level security"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "INSERT INTO governance_team (tenant_id, name) VALUES (%s, 'Intrus')", [other_tenant.pk]
+            )
         # Nor can a row be moved into the other tenant.
         team = Team.objects.create(name="Nord")
-        with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("UPDATE governance_team SET tenant_id = %s WHERE id = %s", [other_tenant.pk, team.pk])
+        with (
+            pytest.raises(ProgrammingError, match="row-level security"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "UPDATE governance_team SET tenant_id = %s WHERE id = %s", [other_tenant.pk, team.pk]
+            )
 
     with tenant_scope(other_tenant):
         assert list(Team.objects.values_list("name", flat=True)) == []
@@ -127,9 +140,12 @@ def test_without_a_tenant_the_orm_raises_and_raw_sql_sees_nothing(tenant: Tenant
 
 
 def test_without_a_tenant_raw_sql_cannot_insert(tenant: Tenant) -> None:
-    with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO governance_team (tenant_id, name) VALUES (%s, 'Sans scope')", [tenant.pk])
+    with (
+        pytest.raises(ProgrammingError, match="row-level security"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("INSERT INTO governance_team (tenant_id, name) VALUES (%s, 'Sans scope')", [tenant.pk])
 
 
 def test_the_tenant_setting_is_transaction_local(tenant: Tenant) -> None:
@@ -152,7 +168,9 @@ def test_a_nested_scope_gives_the_outer_tenant_back(tenant: Tenant, other_tenant
         assert list(Team.objects.values_list("name", flat=True)) == ["Ouest"]
 
 
-def test_identity_scope_shows_a_user_their_own_memberships_only(tenant: Tenant, other_tenant: Tenant, member) -> None:
+def test_identity_scope_shows_a_user_their_own_memberships_only(
+    tenant: Tenant, other_tenant: Tenant, member
+) -> None:
     mine = member(tenant)
     with tenant_scope(other_tenant):
         from tests.factories import MembershipFactory
@@ -170,7 +188,9 @@ def test_identity_scope_shows_a_user_their_own_memberships_only(tenant: Tenant, 
     assert stranger.pk not in visible
 
 
-def test_a_model_saved_in_one_tenant_cannot_be_saved_into_another(tenant: Tenant, other_tenant: Tenant) -> None:
+def test_a_model_saved_in_one_tenant_cannot_be_saved_into_another(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
     with tenant_scope(tenant):
         team = Team.objects.create(name="Est")
     with tenant_scope(other_tenant):

@@ -39,7 +39,7 @@ def test_an_unknown_tenant_and_a_foreign_one_answer_the_same(tenant, other_tenan
     foreign = client.get("/t/martin/", headers={"accept-language": "en"})
 
     assert unknown.status_code == foreign.status_code == 404
-    main = [response.text.split('<main', 1)[1].split("</main>", 1)[0] for response in (unknown, foreign)]
+    main = [response.text.split("<main", 1)[1].split("</main>", 1)[0] for response in (unknown, foreign)]
     assert main[0] == main[1]
     assert "Page not found" in main[1]
     assert "Martin" not in foreign.text
@@ -85,7 +85,9 @@ def test_the_home_page_query_count_does_not_grow_with_memberships(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_a_tenant_admin_sees_only_their_tenants_members_in_the_admin(tenant, other_tenant, client_of, member) -> None:
+def test_a_tenant_admin_sees_only_their_tenants_members_in_the_admin(
+    tenant, other_tenant, client_of, member
+) -> None:
     client, admin = client_of(tenant, Role.TENANT_ADMIN)
     colleague = member(tenant, Role.FIELD_SALES_REP)
     foreigner = member(other_tenant, Role.FIELD_SALES_REP)

@@ -45,7 +45,9 @@ def test_every_role_of_the_specification_has_a_permission_set() -> None:
         (Role.TENANT_ADMIN, "governance.change_team", True),
     ],
 )
-def test_model_level_permissions_follow_the_role(tenant, member, role: str, perm: str, expected: bool) -> None:
+def test_model_level_permissions_follow_the_role(
+    tenant, member, role: str, perm: str, expected: bool
+) -> None:
     membership = member(tenant, role)
 
     with tenant_scope(tenant, membership=membership):
@@ -94,7 +96,9 @@ def test_a_manager_changes_what_people_below_own_down_the_chain_and_teams(tenant
     assert can == {"direct": True, "indirect": True, "team": True, "outsider": False, "boss": False}
 
 
-def test_no_permission_outside_the_tenant_scope_or_for_another_members_user(tenant, other_tenant, member) -> None:
+def test_no_permission_outside_the_tenant_scope_or_for_another_members_user(
+    tenant, other_tenant, member
+) -> None:
     admin = member(tenant, Role.TENANT_ADMIN)
     foreign_admin = member(other_tenant, Role.TENANT_ADMIN)
 

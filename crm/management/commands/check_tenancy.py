@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from crm.rls import inspect_role, inspect_tables
+from crm import rls
 
 
 class Command(BaseCommand):
@@ -17,12 +17,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         connection = connections["default"]
         problems: list[str] = []
-        role = inspect_role(connection)
+        role = rls.inspect_role(connection)
         if role.is_superuser:
             problems.append(f"connection role {role.name!r} is a superuser")
         if role.bypasses_rls:
             problems.append(f"connection role {role.name!r} has BYPASSRLS")
-        reports = inspect_tables(connection)
+        reports = rls.inspect_tables(connection)
         for report in reports:
             for problem in report.problems:
                 problems.append(f"{report.table}: {problem}")

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = "Create a tenant with its first administrator (a new user, or an existing one who joins)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("slug", help="lower-case letters, digits and dashes: the /t/<slug>/ of the tenant")
+        parser.add_argument(
+            "slug", help="lower-case letters, digits and dashes: the /t/<slug>/ of the tenant"
+        )
         parser.add_argument("--name", required=True)
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--admin-name", default="")
@@ -43,7 +45,11 @@ class Command(BaseCommand):
                 time_zone=options["time_zone"],
             )
         except ValidationError as error:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+            ) from error
         self.stdout.write(
-            self.style.SUCCESS(f"Tenant {tenant.slug!r} created; administrator {membership.user.email} (/t/{tenant.slug}/)")
+            self.style.SUCCESS(
+                f"Tenant {tenant.slug!r} created; administrator {membership.user.email} (/t/{tenant.slug}/)"
+            )
         )

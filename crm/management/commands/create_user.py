@@ -30,8 +30,12 @@ class Command(TenantCommand):
             if manager is None:
                 raise CommandError(f"{options['manager']} is not a member of this tenant.")
         try:
-            user: User = user_get_or_create(email=options["email"], password=options["password"], full_name=options["name"])
-            membership = membership_create(tenant=tenant_obj, user=user, role=options["role"], manager=manager, actor=None)
+            user: User = user_get_or_create(
+                email=options["email"], password=options["password"], full_name=options["name"]
+            )
+            membership = membership_create(
+                tenant=tenant_obj, user=user, role=options["role"], manager=manager, actor=None
+            )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(f"{user.email} joined {tenant_obj.slug} as {membership.role}"))

@@ -55,11 +55,13 @@ class Command(BaseCommand):
         demo = self._tenant("demo", "Durand Équipements SAS")
         second = self._tenant("demo-distribution", "Martin Distribution SARL")
         users = {
-            local: self._user(f"{local}@{DOMAIN}", name, password) for local, name, _role, _manager in DEMO_PEOPLE
+            local: self._user(f"{local}@{DOMAIN}", name, password)
+            for local, name, _role, _manager in DEMO_PEOPLE
         }
         with tenant_scope(demo):
             memberships = {
-                local: self._membership(demo, users[local], role) for local, _name, role, _manager in DEMO_PEOPLE
+                local: self._membership(demo, users[local], role)
+                for local, _name, role, _manager in DEMO_PEOPLE
             }
             for local, _name, _role, manager in DEMO_PEOPLE:
                 if manager and memberships[local].manager_id != memberships[manager].pk:
@@ -69,15 +71,25 @@ class Command(BaseCommand):
                 team, _created = Team.objects.update_or_create(
                     name=name,
                     defaults={"parent": teams.get(parent or ""), "manager": memberships[manager]},
-                    create_defaults={"tenant": demo, "parent": teams.get(parent or ""), "manager": memberships[manager]},
+                    create_defaults={
+                        "tenant": demo,
+                        "parent": teams.get(parent or ""),
+                        "manager": memberships[manager],
+                    },
                 )
                 teams[name] = team
                 for local in members:
-                    TeamMember.objects.get_or_create(team=team, membership=memberships[local], defaults={"tenant": demo})
+                    TeamMember.objects.get_or_create(
+                        team=team, membership=memberships[local], defaults={"tenant": demo}
+                    )
         with tenant_scope(second):
             self._membership(second, users["direction"], Role.SALES_DIRECTOR)
             self._membership(second, users["admin"], Role.TENANT_ADMIN)
-        self.stdout.write(self.style.SUCCESS(f"Demo ready: {len(users)} users in /t/demo/, 2 also in /t/demo-distribution/."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {len(users)} users in /t/demo/, 2 also in /t/demo-distribution/."
+            )
+        )
         for local, _name, role, _manager in DEMO_PEOPLE:
             self.stdout.write(f"  {local + '@' + DOMAIN:<36} {Role(role).label}")
 
