@@ -14,7 +14,7 @@ LANGUAGE_COOKIE_SECURE = True
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
 EMAIL_CONFIG = env.email_url("EMAIL_URL")  # noqa: F405
 vars().update(EMAIL_CONFIG)
-LOGGING = {  # noqa: F405
+LOGGING = {
     **LOGGING,  # noqa: F405
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
