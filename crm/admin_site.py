@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.roles import Role
@@ -53,7 +54,7 @@ class TenantAdminSite(admin.AdminSite):
 
     def each_context(self, request: HttpRequest) -> dict[str, object]:
         context = super().each_context(request)
-        context["site_url"] = "../"
+        context["site_url"] = reverse("crm:home")
         return context
 
 

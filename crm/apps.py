@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CrmConfig(AppConfig):
     name = "crm"
-    verbose_name = _("Kernel")
+    verbose_name = _("Users and access")
 
     def ready(self) -> None:
         from crm import checks  # noqa: F401 - registers the system checks

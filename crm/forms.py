@@ -9,6 +9,6 @@ class EmailAuthenticationForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
-        "invalid_login": _("Wrong email or password. Both are case-sensitive only for the password."),
-        "inactive": _("This account is disabled."),
+        "invalid_login": _("Wrong email or password. Note that the password is case-sensitive."),
+        "inactive": _("Your access is disabled."),
     }

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    TENANT_ADMIN = "tenant_admin", _("Tenant administrator")
+    TENANT_ADMIN = "tenant_admin", _("Company administrator")
     SALES_DIRECTOR = "sales_director", _("Sales director")
     SALES_MANAGER = "sales_manager", _("Sales manager")
     FIELD_SALES_REP = "field_sales_rep", _("Field sales representative")

@@ -28,7 +28,7 @@ def landing(request: AuthenticatedRequest) -> HttpResponse:
     """After login: straight into the only tenant, or a picker when there are several."""
     with identity_scope(request.user):
         memberships = list(Membership.objects.for_user(request.user))
-    if len(memberships) == 1:
+    if len(memberships) == 1 and "choose" not in request.GET:
         return HttpResponseRedirect(memberships[0].tenant.get_absolute_url())
     return render(request, "crm/picker.html", {"memberships": memberships}, status=200)
 
