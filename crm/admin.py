@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crm import services
 from crm.admin_site import TenantModelAdmin, tenant_admin
-from crm.models import ApiKey, Membership
+from crm.models import ApiKey, Membership, Tenant
 from crm.roles import Role
 from crm.tenancy import current_tenant
 
@@ -131,3 +131,35 @@ class ApiKeyAdmin(TenantModelAdmin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Tenant, site=tenant_admin)
+class CompanySettingsAdmin(admin.ModelAdmin):
+    """The tenant's own settings (language, time zone, currency). Only the current tenant is listed."""
+
+    fields = ["name", "slug", "country", "currency", "language", "time_zone"]
+    readonly_fields = ["slug"]
+    list_display = ["name", "country", "currency", "language", "time_zone"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
+        return Tenant.objects.filter(pk=current_tenant().pk)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return tenant_admin.has_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return tenant_admin.has_permission(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return tenant_admin.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tenants are created by ops (create_tenant)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
+        from django.http import Http404
+
+        raise Http404

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from crm.forms import EmailAuthenticationForm
+from crm.home import widgets_for
 from crm.models import Membership, User
 from crm.tenancy import identity_scope
 
@@ -35,10 +36,12 @@ def landing(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def tenant_home(request: AuthenticatedRequest) -> HttpResponse:
-    """A home page per role; later issues add their widgets through the home registry."""
+    """A home page per role: the widgets registered for the role (crm.home), and the user's companies."""
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    widgets = widgets_for(request, membership)
     with identity_scope(request.user):
         memberships = list(Membership.objects.for_user(request.user))
-    return render(request, "crm/home.html", {"memberships": memberships})
+    return render(request, "crm/home.html", {"memberships": memberships, "widgets": widgets})
 
 
 @require_GET

@@ -8,3 +8,6 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from governance import receivers  # noqa: F401 - connects the audit receivers
+        from governance.home import register_widgets
+
+        register_widgets()

@@ -6,6 +6,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from crm.models import User
 from governance.models import SecurityEvent
 from governance.services import security_event_record
 
@@ -17,9 +18,10 @@ def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_login_failed, dispatch_uid="governance.login_failed")
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    security_event_record(
-        kind=SecurityEvent.Kind.LOGIN_FAILED, request=request, email=str(credentials.get("username", ""))
-    )
+    email = str(credentials.get("username", ""))
+    # Linked to the user when the email is known, so that their tenant admins see the attempts.
+    user = User.objects.filter(email__iexact=email).first() if email else None
+    security_event_record(kind=SecurityEvent.Kind.LOGIN_FAILED, request=request, email=email, user=user)
 
 
 @receiver(user_logged_out, dispatch_uid="governance.logout")

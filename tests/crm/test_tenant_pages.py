@@ -143,3 +143,99 @@ def test_a_manager_loop_is_refused_in_the_admin(tenant, client_of, member) -> No
     assert "would make a loop" in response.text
     with tenant_scope(tenant):
         assert Membership.objects.get(pk=boss.pk).manager_id is None
+
+
+def test_a_manager_sees_their_team_on_the_home_page(tenant, client_of, member) -> None:
+    client, manager = client_of(tenant, Role.SALES_MANAGER)
+    report = member(tenant, Role.FIELD_SALES_REP, manager=manager)
+    member(tenant, Role.INSIDE_SALES_REP, manager=report)
+
+    response = client.get("/t/durand/", headers={"accept-language": "en"})
+
+    assert "Your team" in response.text
+    assert "2 people work below you." in response.text
+    assert report.user.full_name in response.text
+    assert "Administration" not in response.text
+
+
+def test_a_rep_has_no_team_or_admin_widget(tenant, client_of) -> None:
+    client, _rep = client_of(tenant, Role.FIELD_SALES_REP)
+
+    response = client.get("/t/durand/", headers={"accept-language": "en"})
+
+    assert [w["template"] for w in response.context["widgets"]] == []
+    assert "Your team" not in response.text
+
+
+def test_a_tenant_admin_sees_the_administration_summary(tenant, other_tenant, client_of, member) -> None:
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+    member(tenant)
+    member(other_tenant)
+    Client().post("/login/", {"username": _admin.user.email, "password": "wrong"})
+
+    response = client.get("/t/durand/", headers={"accept-language": "en"})
+
+    admin_widget = next(
+        w for w in response.context["widgets"] if w["template"] == "governance/home_admin.html"
+    )
+    assert (admin_widget["active_members"], admin_widget["teams"], admin_widget["failed_logins"]) == (2, 0, 1)
+    assert 'href="/t/durand/admin/crm/membership/"' in response.text
+
+
+def test_a_tenant_admin_edits_only_their_own_company_settings(tenant, other_tenant, client_of) -> None:
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+
+    listing = client.get("/t/durand/admin/crm/tenant/")
+    foreign = client.get(f"/t/durand/admin/crm/tenant/{other_tenant.pk}/change/")
+    saved = client.post(
+        f"/t/durand/admin/crm/tenant/{tenant.pk}/change/",
+        {
+            "name": "Durand Industries SA",
+            "country": "BE",
+            "currency": "EUR",
+            "language": "en",
+            "time_zone": "Europe/Brussels",
+        },
+    )
+
+    assert "Durand Industries" in listing.text
+    assert "Martin" not in listing.text
+    assert foreign.status_code == 404
+    assert saved.status_code == 302
+    tenant.refresh_from_db()
+    assert (tenant.name, tenant.language, tenant.time_zone, tenant.slug) == (
+        "Durand Industries SA",
+        "en",
+        "Europe/Brussels",
+        "durand",
+    )
+
+
+def test_an_idle_session_expires(tenant, client_of) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client, _membership = client_of(tenant)
+    assert client.get("/t/durand/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    response = client.get("/t/durand/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/login/")
+
+
+def test_a_server_error_shows_the_bilingual_page_without_a_trace(tenant, client_of, settings) -> None:
+    settings.ROOT_URLCONF = "tests.crm.failing_urls"
+    client, _membership = client_of(tenant)
+    client.raise_request_exception = False
+
+    response = client.get("/boom/")
+
+    assert response.status_code == 500
+    assert "Une erreur est survenue" in response.text
+    assert "Something went wrong" in response.text
+    assert "Traceback" not in response.text
+    assert "ZeroDivisionError" not in response.text
