@@ -3,6 +3,7 @@
 - `run`: embedded PostgreSQL when DATABASE_URL is unset, embedded broker when REDIS_URL is unset,
   migrations as the owner, the demo tenants, then web server + Celery worker + beat until Ctrl-C.
 - `test`: the whole pytest suite, the way CI runs it (extra arguments go to pytest).
+- `manage ARGS`: `manage.py ARGS` against the same database as `run` (embedded or not).
 - `bootstrap-db`: create the owner and application roles and the database (idempotent), given a
   superuser connection (DATABASE_ADMIN_URL) and the two role URLs.
 
@@ -21,6 +22,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -251,8 +253,10 @@ def prepared_environment(*, for_tests: bool) -> Iterator[dict[str, str]]:
         env.setdefault("SECRET_KEY", read_secret("secret_key"))
     if not env.get("REDIS_URL"):
         log("REDIS_URL is not set: embedded broker (kombu filesystem transport) and file cache in var/")
+        # kombu and Celery's file results need their folders; tests use their own under var/test/.
         for folder in ("broker/queue", "broker/processed", "results", "cache"):
             (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
+            (VAR_DIR / "test" / folder).mkdir(parents=True, exist_ok=True)
     if env.get("DATABASE_URL"):
         if not env.get("DATABASE_OWNER_URL"):
             sys.exit("DATABASE_URL is set but DATABASE_OWNER_URL is not: set both (see .env.example).")
@@ -299,34 +303,30 @@ def bootstrap_from_urls(env: dict[str, str]) -> None:
 
 
 def compile_messages(env: dict[str, str]) -> None:
-    """`compilemessages` needs GNU gettext's msgfmt; on a machine with only Python, compile here."""
-    if shutil.which("msgfmt"):
-        subprocess.run(
-            [
-                PYTHON,
-                "manage.py",
-                "compilemessages",
-                "--ignore",
-                ".venv",
-                "--ignore",
-                "var",
-                "--verbosity",
-                "0",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            check=True,
-        )
+    """The .mo files are not committed. `compilemessages` needs GNU gettext's msgfmt (and fails when the
+    tree has no catalogue yet); on a machine with only Python, the built-in compiler below does it."""
+    catalogues = [
+        po
+        for po in BASE_DIR.glob("**/LC_MESSAGES/*.po")
+        if not {".venv", "var", "node_modules", ".git"} & set(po.relative_to(BASE_DIR).parts)
+    ]
+    if not catalogues:
         return
-    count = 0
-    for po in BASE_DIR.glob("**/LC_MESSAGES/*.po"):
-        if {".venv", "var", "node_modules"} & set(po.relative_to(BASE_DIR).parts):
-            continue
+    if shutil.which("msgfmt"):
+        command = [
+            "compilemessages",
+            "--ignore=.venv",
+            "--ignore=var",
+            "--ignore=node_modules",
+            "--verbosity=0",
+        ]
+        manage(env, *command)
+        return
+    for po in catalogues:
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             write_mo(po, mo)
-            count += 1
-    log(f"msgfmt not found: compiled {count} catalogue(s) with the built-in compiler")
+    log(f"msgfmt (GNU gettext) not found: {len(catalogues)} catalogue(s) compiled by the built-in compiler")
 
 
 def read_po(path: Path) -> dict[bytes, bytes]:
@@ -435,7 +435,10 @@ def stop_all(processes: dict[str, Process]) -> None:
     for name, process in processes.items():
         if process.poll() is None:
             log(f"stopping {name}")
-            _signal_group(process, signal.SIGTERM)
+            if name == "web":
+                _signal_group(process, signal.SIGTERM)  # runserver and its autoreloader child
+            else:
+                process.terminate()  # Celery's warm shutdown: the main process stops its own pool
     deadline = time.monotonic() + STOP_TIMEOUT
     for name, process in processes.items():
         try:
@@ -490,6 +493,10 @@ def command_run(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace, env: dict[str, str], processes: dict[str, Process]) -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.local")
     password = env.get("CRM_DEMO_PASSWORD") or DEMO_PASSWORD
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
+            log(f"port {args.port} is already in use (another ./dev run?): choose one with --port")
+            return 1
     log("migrating (as the owner role)")
     manage(env, "migrate", "--noinput")
     compile_messages(env)
@@ -531,26 +538,40 @@ def command_test(args: argparse.Namespace) -> int:
         with prepared_environment(for_tests=True) as env:
             env["DJANGO_SETTINGS_MODULE"] = "crm.settings.test"
             compile_messages(env)
-            # pytest stays in the terminal's process group: a Ctrl-C reaches it directly, and it reports.
-            process = subprocess.Popen([PYTHON, "-m", "pytest", *args.pytest_args], cwd=BASE_DIR, env=env)
-            try:
-                return process.wait()
-            except Stop as reason:
-                with signals_deferred():
-                    if str(reason) == "SIGTERM":
-                        process.terminate()
-                    try:
-                        process.wait(timeout=5)
-                    except subprocess.TimeoutExpired:
-                        process.send_signal(signal.SIGINT)
-                        try:
-                            process.wait(timeout=STOP_TIMEOUT)
-                        except subprocess.TimeoutExpired:
-                            process.kill()
-                            process.wait()
-                raise
+            return foreground([PYTHON, "-m", "pytest", *args.rest], env)
     except Stop:
         return 130
+
+
+def command_manage(args: argparse.Namespace) -> int:
+    """`./dev manage shell`: any manage.py command, against the same database as `./dev run`."""
+    try:
+        with prepared_environment(for_tests=False) as env:
+            env.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.local")
+            return foreground([PYTHON, "manage.py", *args.rest], env)
+    except Stop:
+        return 130
+
+
+def foreground(command: list[str], env: dict[str, str]) -> int:
+    """Run in the terminal's process group (Ctrl-C reaches it directly, stdin is the terminal's)."""
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+    try:
+        return process.wait()
+    except Stop as reason:
+        with signals_deferred():
+            if str(reason) == "SIGTERM":
+                process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        raise
 
 
 def command_bootstrap_db(args: argparse.Namespace) -> int:
@@ -576,17 +597,26 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=command_run)
     test = sub.add_parser("test", help="run the whole test suite; any further argument goes to pytest")
     test.set_defaults(handler=command_test)
+    manage_ = sub.add_parser(
+        "manage", help="run a manage.py command (e.g. shell) against the ./dev run database"
+    )
+    manage_.set_defaults(handler=command_manage)
     boot = sub.add_parser("bootstrap-db", help="create roles and database from DATABASE_ADMIN_URL")
     boot.set_defaults(handler=command_bootstrap_db)
-    if argv[:1] == ["test"] and argv[1:] not in (["-h"], ["--help"]):
-        args = parser.parse_args(["test"])
-        args.pytest_args = argv[1:]  # untouched: `./dev test -q -k tenancy` is `pytest -q -k tenancy`
+    if argv[:1] in (["test"], ["manage"]) and argv[1:] not in (["-h"], ["--help"]):
+        args = parser.parse_args(argv[:1])
+        args.rest = argv[1:]  # untouched: `./dev test -q -k tenancy` is `pytest -q -k tenancy`
     else:
         args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, _raise_stop)
     signal.signal(signal.SIGTERM, _raise_stop)
     handler: Any = args.handler
-    return int(handler(args))
+    try:
+        return int(handler(args))
+    except subprocess.CalledProcessError as error:
+        command = " ".join(str(part) for part in error.cmd[1:])
+        log(f"`{command}` failed with exit code {error.returncode} (see above)")
+        return error.returncode or 1
 
 
 if __name__ == "__main__":

@@ -21,5 +21,22 @@ if REDIS_URL:  # noqa: F405
     }
     CELERY_BROKER_URL = TEST_REDIS_URL
     CELERY_RESULT_BACKEND = TEST_REDIS_URL
+else:
+    # No Redis: the embedded broker and file cache, in folders of their own (created by ./dev), so that a test
+    # run never clears the cache of, nor feeds tasks to, a `./dev run` of the same checkout.
+    TEST_VAR_DIR = VAR_DIR / "test"  # noqa: F405
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(TEST_VAR_DIR / "cache"),
+        }
+    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        "data_folder_in": str(TEST_VAR_DIR / "broker" / "queue"),
+        "data_folder_out": str(TEST_VAR_DIR / "broker" / "queue"),
+        "processed_folder": str(TEST_VAR_DIR / "broker" / "processed"),
+    }
+    CELERY_RESULT_BACKEND = f"file://{TEST_VAR_DIR / 'results'}"
 STATIC_ROOT = None  # type: ignore[assignment] # static files come from the finders; nothing is collected for tests
 WHITENOISE_USE_FINDERS = True

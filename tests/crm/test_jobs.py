@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -31,11 +32,12 @@ def worker_environment() -> dict[str, str]:
     env = dict(os.environ)
 
     def url(settings_dict: dict[str, Any]) -> str:
+        credentials = f"{quote(settings_dict['USER'], safe='')}:{quote(settings_dict['PASSWORD'], safe='')}"
         host = settings_dict["HOST"] or "localhost"
         port = settings_dict["PORT"] or 5432
-        return (
-            f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@{host}:{port}/{database['NAME']}"
-        )
+        if host.startswith("/"):  # a Unix-socket directory (the embedded PostgreSQL of ./dev)
+            return f"postgres://{credentials}@:{port}/{quote(host, safe='')}/{database['NAME']}"
+        return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
 
     env["DATABASE_URL"] = url(database)
     env["DATABASE_OWNER_URL"] = url(owner)

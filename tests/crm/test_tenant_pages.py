@@ -42,7 +42,7 @@ def test_an_unknown_tenant_and_a_foreign_one_answer_the_same(tenant, other_tenan
     main = [response.text.split("<main", 1)[1].split("</main>", 1)[0] for response in (unknown, foreign)]
     assert main[0] == main[1]
     assert "Page not found" in main[1]
-    assert "Martin" not in foreign.text
+    assert "Martin &amp; Fils" not in foreign.text  # the other tenant; Faker names may contain "Martin"
 
 
 def test_a_tenant_path_without_its_slash_is_completed(tenant, client_of) -> None:
@@ -199,7 +199,7 @@ def test_a_tenant_admin_edits_only_their_own_company_settings(tenant, other_tena
     )
 
     assert "Durand Industries" in listing.text
-    assert "Martin" not in listing.text
+    assert "Martin &amp; Fils" not in listing.text
     assert foreign.status_code == 404
     assert saved.status_code == 302
     tenant.refresh_from_db()
