@@ -134,7 +134,7 @@ class ApiKeyAdmin(TenantModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Tenant, site=tenant_admin)
-class CompanySettingsAdmin(admin.ModelAdmin):
+class CompanySettingsAdmin(TenantModelAdmin):
     """The tenant's own settings (language, time zone, currency). Only the current tenant is listed."""
 
     fields = ["name", "slug", "country", "currency", "language", "time_zone"]
@@ -144,22 +144,8 @@ class CompanySettingsAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
         return Tenant.objects.filter(pk=current_tenant().pk)
 
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return tenant_admin.has_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return tenant_admin.has_permission(request)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return tenant_admin.has_permission(request)
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tenants are created by ops (create_tenant)
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> Any:
-        from django.http import Http404
-
-        raise Http404
