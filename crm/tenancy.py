@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _current_tenant: ContextVar[Tenant | None] = ContextVar("crm_current_tenant", default=None)
 _current_membership: ContextVar[Membership | None] = ContextVar("crm_current_membership", default=None)
+_identity_user_id: ContextVar[int | None] = ContextVar("crm_identity_user_id", default=None)
 
 
 class NoTenantError(RuntimeError):
@@ -48,6 +49,15 @@ def _set_database_scope(using: str, tenant_id: int | None, user_id: int | None) 
         )
 
 
+def _hand_back_outer_scope(using: str) -> None:
+    """After a nested scope ends normally inside a longer transaction, put back the outer scope's
+    settings (or none). When a scope ends with an exception its savepoint is rolled back, and
+    PostgreSQL itself restores the settings: touching the aborted transaction would hide the error."""
+    if connections[using].in_atomic_block:
+        outer = _current_tenant.get()
+        _set_database_scope(using, outer.pk if outer else None, None if outer else _identity_user_id.get())
+
+
 @contextmanager
 def tenant_scope(
     tenant: Tenant, *, membership: Membership | None = None, using: str = DEFAULT_DB_ALIAS
@@ -55,26 +65,17 @@ def tenant_scope(
     """Open a transaction in which `tenant` is the only tenant the ORM and PostgreSQL will show."""
     if membership is not None and membership.tenant_id != tenant.pk:
         raise ValueError("The membership does not belong to this tenant.")
-    previous_tenant = _current_tenant.get()
-    previous_membership = _current_membership.get()
     tenant_token = _current_tenant.set(tenant)
     membership_token = _current_membership.set(membership)
     try:
         with transaction.atomic(using=using):
-            _set_database_scope(using, tenant.pk, membership.user_id if membership else None)
-            try:
-                yield tenant
-            finally:
-                # A nested scope inside an outer transaction must hand the outer one back its tenant.
-                if connections[using].in_atomic_block and not connections[using].needs_rollback:
-                    _set_database_scope(
-                        using,
-                        previous_tenant.pk if previous_tenant else None,
-                        previous_membership.user_id if previous_membership else None,
-                    )
+            # app.user_id stays empty: inside a tenant, a user's memberships elsewhere are invisible.
+            _set_database_scope(using, tenant.pk, None)
+            yield tenant
     finally:
         _current_membership.reset(membership_token)
         _current_tenant.reset(tenant_token)
+    _hand_back_outer_scope(using)
 
 
 @contextmanager
@@ -83,14 +84,15 @@ def identity_scope(user: User, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[Non
 
     Used before a tenant is chosen: the tenant picker and the membership check of each request.
     """
-    with transaction.atomic(using=using):
-        _set_database_scope(using, None, user.pk)
-        try:
+    tenant_token = _current_tenant.set(None)
+    membership_token = _current_membership.set(None)
+    identity_token = _identity_user_id.set(user.pk)
+    try:
+        with transaction.atomic(using=using):
+            _set_database_scope(using, None, user.pk)
             yield
-        finally:
-            if connections[using].in_atomic_block and not connections[using].needs_rollback:
-                outer = _current_tenant.get()
-                outer_membership = _current_membership.get()
-                _set_database_scope(
-                    using, outer.pk if outer else None, outer_membership.user_id if outer_membership else None
-                )
+    finally:
+        _identity_user_id.reset(identity_token)
+        _current_membership.reset(membership_token)
+        _current_tenant.reset(tenant_token)
+    _hand_back_outer_scope(using)

@@ -148,16 +148,46 @@ def test_without_a_tenant_raw_sql_cannot_insert(tenant: Tenant) -> None:
         cursor.execute("INSERT INTO governance_team (tenant_id, name) VALUES (%s, 'Sans scope')", [tenant.pk])
 
 
-def test_the_tenant_setting_is_transaction_local(tenant: Tenant) -> None:
-    with tenant_scope(tenant), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('app.tenant_id')")
-        inside = cursor.fetchone()[0]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('app.tenant_id', true)")
-        after = cursor.fetchone()[0]
+def test_an_error_inside_a_scope_surfaces_as_itself(tenant: Tenant) -> None:
+    from django.db.utils import DataError
 
-    assert inside == str(tenant.pk)
-    assert after in ("", None)
+    with (
+        pytest.raises(DataError, match="division by zero"),
+        tenant_scope(tenant),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT 1/0")
+
+    with tenant_scope(tenant):
+        assert Team.objects.count() == 0  # and the connection is usable again
+
+
+def test_inside_a_tenant_a_users_memberships_elsewhere_are_invisible(tenant, other_tenant, member) -> None:
+    from tests.factories import MembershipFactory
+
+    mine = member(tenant)
+    with tenant_scope(other_tenant):
+        elsewhere = MembershipFactory(tenant=other_tenant, user=mine.user)
+
+    with tenant_scope(tenant, membership=mine), connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM crm_membership")
+        visible = {row[0] for row in cursor.fetchall()}
+        cursor.execute("DELETE FROM crm_membership WHERE id = %s", [elsewhere.pk])
+        deleted = cursor.rowcount
+
+    assert visible == {mine.pk}
+    assert deleted == 0
+
+
+def test_a_tenant_scope_inside_an_identity_scope_hands_the_identity_back(tenant, member) -> None:
+    mine = member(tenant)
+
+    with identity_scope(mine.user):
+        with tenant_scope(tenant):
+            pass
+        visible = list(Membership.objects.for_user(mine.user).values_list("pk", flat=True))
+
+    assert visible == [mine.pk]
 
 
 def test_a_nested_scope_gives_the_outer_tenant_back(tenant: Tenant, other_tenant: Tenant) -> None:
