@@ -16,6 +16,13 @@ from crm.roles import Role
 from crm.tenancy import current_tenant
 
 
+def adopt(obj: Any, created: Any) -> None:
+    """The admin logs and redirects with the object it built; give it the one the service saved."""
+    obj.__dict__.update({name: value for name, value in created.__dict__.items() if name != "_state"})
+    obj._state.adding = False
+    obj._state.db = created._state.db
+
+
 class MembershipAddForm(forms.ModelForm):
     email = forms.EmailField(label=_("Email address"))
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
@@ -89,7 +96,7 @@ class MembershipAdmin(TenantModelAdmin, SimpleHistoryAdmin):
                 manager=data["manager"],
                 actor=request.user,  # type: ignore[arg-type]
             )
-            obj.pk = created.pk
+            adopt(obj, created)
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # memberships are deactivated, never deleted: their history stays
@@ -117,7 +124,7 @@ class ApiKeyAdmin(TenantModelAdmin, SimpleHistoryAdmin):
             role=form.cleaned_data.get("role") or Role.FINANCE,
             actor=request.user,  # type: ignore[arg-type]
         )
-        obj.pk = key.pk
+        adopt(obj, key)
         messages.warning(
             request,
             _("Copy this key now, it will not be shown again: %(key)s") % {"key": full_key},

@@ -35,6 +35,15 @@ class TenantAdminSite(admin.AdminSite):
             and membership.role == Role.TENANT_ADMIN
         )
 
+    # No "recent actions": Django's admin log has no tenant, and a person who administers two
+    # companies would see one's actions in the other's admin.
+    index_template = "admin/tenant_index.html"
+
+    def get_urls(self) -> list[Any]:
+        # Drop "view on site" (/r/<content type>/<id>/): it resolves any object of any tenant through
+        # the unscoped base manager of kernel models, and would reveal other tenants' addresses.
+        return [pattern for pattern in super().get_urls() if getattr(pattern, "name", None) != "view_on_site"]
+
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         wrapped = super().admin_view(view, cacheable)
 

@@ -34,3 +34,11 @@ class EmailBackend(ModelBackend):
 
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
         return False
+
+
+def lockout_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
+    """The key axes counts failures under: the email as login compares it (trimmed, lower-case)."""
+    value = (credentials or {}).get("username")
+    if value is None and request is not None:
+        value = request.POST.get("username")
+    return str(value).strip().lower() if value else None

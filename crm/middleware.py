@@ -7,13 +7,16 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from crm.models import ApiKey, Membership, Tenant
@@ -80,7 +83,7 @@ class TenantMiddleware:
         # that reverse() and the admin build tenant addresses without passing the slug around.
         prefix = match.group(0)
         previous_prefix = get_script_prefix()
-        request.urlconf = "crm.tenant_urls"  # type: ignore[attr-defined]
+        request.urlconf = settings.CRM_TENANT_URLCONF  # type: ignore[attr-defined]
         request.path_info = request.path_info[len(prefix) - 1 :]
         set_script_prefix(previous_prefix.rstrip("/") + prefix)
         holder: list[HttpResponse] = []
@@ -90,7 +93,7 @@ class TenantMiddleware:
         finally:
             set_script_prefix(previous_prefix)
             timezone.deactivate()
-        return holder[0]
+        return _keep_streams_in_scope(holder[0], tenant, membership)
 
 
 def parse_api_key(header: str) -> tuple[int, str, str] | None:
@@ -115,11 +118,18 @@ class ApiTenantMiddleware:
         path = request.path_info
         if not path.startswith(API_PATH_PREFIX) or path.startswith(API_PUBLIC_PATHS):
             return self.get_response(request)
+        if request.headers.get("Authorization") and _too_many_bad_keys(request):
+            message = _("Too many invalid API keys from this address. Try again in a minute.")
+            return JsonResponse(
+                {"error": {"code": "throttled", "message": message, "fields": {}}}, status=429
+            )
         parsed = parse_api_key(request.headers.get("Authorization", ""))
         tenant = None
         if parsed is not None:
             tenant = Tenant.objects.filter(pk=parsed[0], is_active=True).first()
         if tenant is None or parsed is None:
+            if request.headers.get("Authorization"):
+                _count_bad_key(request)
             return self.get_response(request)
         holder: list[HttpResponse] = []
         with tenant_scope(tenant), _rollback_on_server_error(holder):
@@ -128,8 +138,10 @@ class ApiTenantMiddleware:
                 request.api_key = key  # type: ignore[attr-defined]
                 request.tenant = tenant  # type: ignore[attr-defined]
                 _touch_last_used(key)
+            else:
+                _count_bad_key(request)
             holder.append(self.get_response(request))
-        return holder[0]
+        return _keep_streams_in_scope(holder[0], tenant, None)
 
 
 def _secret_matches(key: ApiKey, secret: str) -> bool:
@@ -143,3 +155,48 @@ def _touch_last_used(key: ApiKey) -> None:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+
+
+def client_address(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or the address NUM_PROXIES trusted proxies put in X-Forwarded-For (as DRF reads it)."""
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        return hops[-min(proxies, len(hops))]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _bad_key_cache_key(request: HttpRequest) -> str:
+    return f"api:bad-key:{client_address(request)}"
+
+
+def _too_many_bad_keys(request: HttpRequest) -> bool:
+    return int(cache.get(_bad_key_cache_key(request), 0)) >= settings.API_BAD_KEY_LIMIT_PER_MINUTE
+
+
+def _count_bad_key(request: HttpRequest) -> None:
+    """Invalid keys never reach DRF's throttles (authentication fails first): count them per address."""
+    key = _bad_key_cache_key(request)
+    if not cache.add(key, 1, timeout=60):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=60)
+
+
+def _keep_streams_in_scope(
+    response: HttpResponse, tenant: Tenant, membership: Membership | None
+) -> HttpResponse:
+    """A streaming response (an export) is read after the view returns: re-enter the scope for it."""
+    if not getattr(response, "streaming", False):
+        return response
+    streaming = cast(StreamingHttpResponse, response)
+    chunks = streaming.streaming_content
+
+    def scoped() -> Iterator[Any]:
+        with tenant_scope(tenant, membership=membership):
+            yield from chunks  # type: ignore[misc]
+
+    streaming.streaming_content = scoped()
+    return response

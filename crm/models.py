@@ -151,6 +151,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self) -> str:
         return self.full_name or self.email
 
+    # Permissions come from the role of the membership in the current tenant only: unlike Django's
+    # default, the superuser flag opens nothing by itself (it would cross tenants).
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        from django.contrib.auth.models import _user_has_perm  # type: ignore[attr-defined]
+
+        return self.is_active and bool(_user_has_perm(self, perm, obj))
+
+    def has_perms(self, perm_list: Any, obj: Any = None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        from django.contrib.auth.models import _user_has_module_perms  # type: ignore[attr-defined]
+
+        return self.is_active and bool(_user_has_module_perms(self, app_label))
+
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
@@ -249,7 +264,7 @@ class Membership(TenantOwnedModel):
         return f"{self.user} · {self.get_role_display()}"
 
     def clean(self) -> None:
-        if self.manager_id and self.manager and self.manager.tenant_id != self.tenant_id:
+        if self.manager_id and self.tenant_id and self.manager and self.manager.tenant_id != self.tenant_id:
             raise ValidationError({"manager": _("The manager must belong to the same tenant.")})
 
 
@@ -260,7 +275,7 @@ class ApiKey(TenantOwnedModel):
 
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    public_id = models.CharField(_("key id"), max_length=16, unique=True, editable=False)
+    public_id = models.CharField(_("key id"), max_length=16, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
@@ -275,6 +290,9 @@ class ApiKey(TenantOwnedModel):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "public_id"], name="crm_apikey_tenant_public_id_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.PREFIX}.{self.tenant_id}.{self.public_id}.…)"

@@ -8,6 +8,7 @@ Discovery is automatic, so a new model cannot slip through; `check_tenancy` and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db import models
@@ -100,6 +101,9 @@ class TableReport:
     rls_forced: bool
     policy_using: str | None
     policy_check: str | None
+    expected_using: str = ""
+    expected_check: str = ""
+    other_permissive_policies: tuple[str, ...] = ()
 
     @property
     def problems(self) -> list[str]:
@@ -110,12 +114,28 @@ class TableReport:
             problems.append("row-level security is not forced")
         if self.policy_using is None:
             problems.append(f"policy {POLICY_NAME} is missing")
-        else:
-            if "app.tenant_id" not in self.policy_using or "app.tenant_id" not in (self.policy_check or ""):
-                problems.append("the policy does not compare tenant_id with app.tenant_id")
-            if "IS NULL" in self.policy_using.upper():
-                problems.append("the policy has an IS NULL branch (an unset tenant would see rows)")
+        elif (self.policy_using, self.policy_check) != (self.expected_using, self.expected_check):
+            problems.append(f"policy {POLICY_NAME} differs from the tenant policy: USING {self.policy_using}")
+        for name in self.other_permissive_policies:
+            # Permissive policies are OR-ed together: any other one can open rows of other tenants.
+            problems.append(f"another permissive policy {name!r} widens access")
         return problems
+
+
+def _canonical_expressions(cursor: Any, table: str) -> tuple[str, str]:
+    """PostgreSQL's own rendering of the expected policy, from a throwaway temporary table."""
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS crm_policy_probe (tenant_id bigint, user_id bigint)")
+    cursor.execute("DROP POLICY IF EXISTS probe ON crm_policy_probe")
+    cursor.execute(
+        f"CREATE POLICY probe ON crm_policy_probe USING {policy_expression(table)}"
+        f" WITH CHECK (tenant_id = {TENANT_SETTING})"
+    )
+    cursor.execute(
+        "SELECT pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid) FROM pg_policy"
+        " WHERE polrelid = 'crm_policy_probe'::regclass AND polname = 'probe'"
+    )
+    using, check = cursor.fetchone()
+    return using, check
 
 
 def inspect_tables(connection: BaseDatabaseWrapper) -> list[TableReport]:
@@ -131,20 +151,29 @@ def inspect_tables(connection: BaseDatabaseWrapper) -> list[TableReport]:
         tables = sorted(from_catalog | set(tenant_owned_tables()))
         reports = []
         for table in tables:
+            expected_using, expected_check = _canonical_expressions(cursor, table)
             cursor.execute(
                 "SELECT c.relrowsecurity, c.relforcerowsecurity,"
                 " (SELECT pg_get_expr(p.polqual, p.polrelid) FROM pg_policy p"
                 "   WHERE p.polrelid = c.oid AND p.polname = %s),"
                 " (SELECT pg_get_expr(p.polwithcheck, p.polrelid) FROM pg_policy p"
-                "   WHERE p.polrelid = c.oid AND p.polname = %s)"
+                "   WHERE p.polrelid = c.oid AND p.polname = %s),"
+                " ARRAY(SELECT p.polname FROM pg_policy p"
+                "   WHERE p.polrelid = c.oid AND p.polname <> %s AND p.polpermissive ORDER BY p.polname)"
                 " FROM pg_class c WHERE c.oid = to_regclass(%s)",
-                [POLICY_NAME, POLICY_NAME, table],
+                [POLICY_NAME, POLICY_NAME, POLICY_NAME, table],
             )
             row = cursor.fetchone()
             if row is None:
-                reports.append(TableReport(table, False, False, None, None))
+                reports.append(TableReport(table, False, False, None, None, expected_using, expected_check))
             else:
-                reports.append(TableReport(table, *row))
+                enabled, forced, using, check, others = row
+                reports.append(
+                    TableReport(
+                        table, enabled, forced, using, check, expected_using, expected_check, tuple(others)
+                    )
+                )
+        cursor.execute("DROP TABLE IF EXISTS crm_policy_probe")
     return reports
 
 

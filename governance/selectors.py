@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from crm.models import Membership
 from governance.models import SecurityEvent
@@ -51,6 +51,9 @@ def membership_subordinate_user_ids(*, membership: Membership) -> set[int]:
 
 
 def security_event_list_for_tenant() -> QuerySet[SecurityEvent]:
-    """Security events of the current tenant's members (the table itself is platform-wide)."""
-    member_ids = Membership.objects.values("user_id")
-    return SecurityEvent.objects.filter(user_id__in=member_ids).select_related("user")
+    """Security events of the current tenant's active members, since they joined it (the table itself is
+    platform-wide: a tenant admin never sees what a person did before joining, or after leaving)."""
+    since_joining = Membership.objects.filter(
+        user_id=OuterRef("user_id"), is_active=True, created_at__lte=OuterRef("created_at")
+    )
+    return SecurityEvent.objects.filter(Exists(since_joining)).select_related("user")

@@ -20,5 +20,7 @@ class TenantCommand(BaseCommand):
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")
+        if not tenant.is_active:
+            raise CommandError(f"Tenant {slug!r} is suspended.")
         with tenant_scope(tenant):
             return super().execute(*args, tenant_obj=tenant, **options)

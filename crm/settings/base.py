@@ -73,6 +73,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "crm.urls"
+# Pages inside a tenant, mounted at /t/<slug>/ by crm.middleware.TenantMiddleware.
+CRM_TENANT_URLCONF = "crm.tenant_urls"
 WSGI_APPLICATION = "crm.wsgi.application"
 
 TEMPLATES = [
@@ -136,6 +138,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "crm.views.csrf_failure"
+# Messages can carry a secret shown once (a new API key): keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Internationalisation: French first, English second; European formats.
 LANGUAGE_CODE = "fr"
@@ -199,6 +203,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # Without Redis (the one-machine demo) axes rightly warns that a file cache is not shared: silenced there.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", *([] if REDIS_URL else ["axes.W001"])]
 AXES_USERNAME_FORM_FIELD = "username"
+# Login matches emails case-insensitively, so the lockout counts them the same way.
+AXES_USERNAME_CALLABLE = "crm.auth.lockout_username"
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_LOCKOUT_CALLABLE = "crm.views.lockout"
 AXES_RESET_ON_SUCCESS = True
@@ -238,7 +244,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+    # Client addresses come from REMOTE_ADDR unless the deployment says how many proxies to trust.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
+# Invalid API keys from one address, per minute, before it gets 429 without a look-up.
+API_BAD_KEY_LIMIT_PER_MINUTE = env.int("API_BAD_KEY_LIMIT_PER_MINUTE", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CRM API",
     "DESCRIPTION": "Per-tenant REST API. Authenticate with `Authorization: Bearer <api key>`.",

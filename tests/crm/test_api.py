@@ -120,3 +120,16 @@ def test_requests_beyond_the_rate_of_a_key_are_throttled(tenant, monkeypatch) ->
 
     assert statuses == [200, 200, 200, 429]
     assert call("/api/v1/me/", secret).json()["error"]["code"] == "throttled"
+
+
+def test_invalid_keys_from_one_address_are_throttled_before_any_lookup(tenant, settings) -> None:
+    settings.API_BAD_KEY_LIMIT_PER_MINUTE = 3
+    _key, secret = make_key(tenant)
+    forged = f"crm.{tenant.pk}.0000000000000000.guess"
+
+    statuses = [call("/api/v1/me/", forged).status_code for _ in range(4)]
+    blocked_even_with_a_good_key = call("/api/v1/me/", secret)
+
+    assert statuses == [401, 401, 401, 429]
+    assert blocked_even_with_a_good_key.status_code == 429
+    assert blocked_even_with_a_good_key.json()["error"]["code"] == "throttled"

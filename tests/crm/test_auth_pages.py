@@ -180,3 +180,39 @@ def test_the_membership_is_the_users_own(tenant, member) -> None:
     membership = member(tenant)
     with tenant_scope(tenant):
         assert Membership.objects.get(user=membership.user).role == Role.FIELD_SALES_REP
+
+
+def test_changing_the_case_of_the_email_does_not_escape_the_lockout(tenant, member) -> None:
+    email = member(tenant).user.email
+    client = Client(headers={"accept-language": "en"})
+    for attempt in range(10):
+        log_in(client, email.upper() if attempt % 2 else email, "wrong-password")
+
+    locked = log_in(client, email.title(), PASSWORD)
+
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in locked.wsgi_request.session
+
+
+def test_an_invited_person_without_a_password_can_set_one_by_reset(tenant) -> None:
+    from django.core.management import call_command
+
+    call_command("create_user", "--tenant", "durand", "invite@example.com", "--role", "finance")
+
+    response = Client().post("/password-reset/", {"email": "Invite@Example.com"})
+
+    assert response.status_code == 302
+    assert [message.to for message in mail.outbox] == [["invite@example.com"]]
+
+
+def test_the_superuser_flag_opens_nothing_by_itself(tenant, member) -> None:
+    membership = member(tenant, Role.FINANCE)
+    membership.user.is_superuser = True
+    membership.user.save(update_fields=["is_superuser"])
+
+    outside = membership.user.has_perm("accounts.view_account")
+    with tenant_scope(tenant, membership=membership):
+        finance_cannot_edit = membership.user.has_perm("accounts.change_account")
+        finance_can_read = membership.user.has_perm("accounts.view_account")
+
+    assert (outside, finance_cannot_edit, finance_can_read) == (False, False, True)

@@ -10,7 +10,14 @@ from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 
 from crm.models import ApiKey, Membership, Tenant
-from crm.rls import POLICY_NAME, inspect_role, inspect_tables, tenant_owned_models
+from crm.rls import (
+    POLICY_NAME,
+    TENANT_SETTING,
+    inspect_role,
+    inspect_tables,
+    policy_expression,
+    tenant_owned_models,
+)
 from crm.roles import Role
 from crm.tenancy import NoTenantError, identity_scope, tenant_scope
 from governance.models import Team
@@ -70,6 +77,40 @@ def test_a_table_with_a_tenant_column_but_no_rls_is_reported() -> None:
         "row-level security is not forced",
         f"policy {POLICY_NAME} is missing",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "problem"),
+    [
+        ("CREATE POLICY debug_all ON governance_team FOR SELECT USING (true)", "another permissive policy"),
+        (
+            "DROP POLICY tenant_isolation ON governance_team;"
+            " CREATE POLICY tenant_isolation ON governance_team USING"
+            " (tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')::bigint) OR true)"
+            " WITH CHECK (tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')::bigint))",
+            "differs from the tenant policy",
+        ),
+    ],
+    ids=["extra permissive policy", "widened tenant policy"],
+)
+def test_a_policy_that_widens_access_is_reported(sql: str, problem: str) -> None:
+    with owner_connection() as owner:
+        owner.execute(sql)
+    try:
+        reports = {report.table: report for report in inspect_tables(connection)}
+    finally:
+        # Put the real policy back, as the owner does after migrations.
+        with owner_connection() as owner:
+            owner.execute("DROP POLICY IF EXISTS debug_all ON governance_team")
+            owner.execute("DROP POLICY IF EXISTS tenant_isolation ON governance_team")
+            using = policy_expression("governance_team")
+            owner.execute(
+                f"CREATE POLICY tenant_isolation ON governance_team USING {using}"
+                f" WITH CHECK (tenant_id = {TENANT_SETTING})"
+            )
+
+    assert any(problem in text for text in reports["governance_team"].problems)
+    assert reports["crm_membership"].problems == []
 
 
 def test_raw_sql_in_tenant_a_sees_none_of_tenant_b_rows(tenant: Tenant, other_tenant: Tenant, member) -> None:

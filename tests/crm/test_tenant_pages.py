@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from crm.models import Membership
+from crm.models import Membership, Tenant
 from crm.roles import Role
 from crm.tenancy import tenant_scope
+from governance.models import Team
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -239,3 +242,133 @@ def test_a_server_error_shows_the_bilingual_page_without_a_trace(tenant, client_
     assert "Something went wrong" in response.text
     assert "Traceback" not in response.text
     assert "ZeroDivisionError" not in response.text
+
+
+def test_a_crash_after_a_write_in_a_tenant_page_leaves_nothing_written(tenant, client_of, settings) -> None:
+    settings.CRM_TENANT_URLCONF = "tests.crm.tenant_test_urls"
+    client, _membership = client_of(tenant)
+    client.raise_request_exception = False
+
+    response = client.get("/t/durand/test/crash/")
+
+    assert response.status_code == 500
+    with tenant_scope(tenant):
+        assert not Team.objects.filter(name="Half-written").exists()
+
+
+def test_a_streamed_export_is_read_inside_its_tenant_scope(tenant, other_tenant, client_of, settings) -> None:
+    settings.CRM_TENANT_URLCONF = "tests.crm.tenant_test_urls"
+    with tenant_scope(tenant):
+        Team.objects.create(name="Nord")
+    with tenant_scope(other_tenant):
+        Team.objects.create(name="Secret")
+    client, _membership = client_of(tenant)
+
+    response = client.get("/t/durand/test/stream/")
+
+    assert b"".join(response.streaming_content) == b"Nord\n"
+
+
+@pytest.mark.parametrize("path", ["/t/durand/", "/t/durand/admin/", "/t/durand/admin/crm/membership/add/"])
+def test_tenant_pages_have_no_inline_script(tenant, client_of, path: str) -> None:
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", response.text)
+    assert inline == []
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+def test_the_admin_has_no_view_on_site_shortcut_across_tenants(tenant, other_tenant, client_of) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+    tenant_type = ContentType.objects.get_for_model(Tenant)
+
+    response = client.get(f"/t/durand/admin/r/{tenant_type.pk}/{other_tenant.pk}/")
+
+    assert response.status_code == 404
+
+
+def test_a_tenant_admin_invites_a_new_person_in_the_admin(tenant, client_of) -> None:
+    client, admin = client_of(tenant, Role.TENANT_ADMIN)
+
+    response = client.post(
+        "/t/durand/admin/crm/membership/add/",
+        {
+            "email": "Nouvelle@Durand.fr",
+            "full_name": "Anne Nouvelle",
+            "role": Role.INSIDE_SALES_REP,
+            "manager": admin.pk,
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    with tenant_scope(tenant):
+        created = Membership.objects.select_related("user").get(user__email="nouvelle@durand.fr")
+    assert (created.role, created.manager_id, created.user.full_name) == (
+        Role.INSIDE_SALES_REP,
+        admin.pk,
+        "Anne Nouvelle",
+    )
+
+
+def test_adding_an_existing_member_twice_is_refused_with_a_message(tenant, client_of, member) -> None:
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+    colleague = member(tenant)
+
+    response = client.post(
+        "/t/durand/admin/crm/membership/add/",
+        {"email": colleague.user.email, "role": Role.FINANCE, "is_active": "on"},
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 200
+    assert "already a member of this tenant" in response.text
+
+
+def test_the_admin_shows_security_events_of_members_only_since_they_joined(
+    tenant, other_tenant, client_of, member
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from governance.models import SecurityEvent
+
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+    outsider = member(other_tenant)
+    newcomer = member(tenant)
+    SecurityEvent.objects.create(kind="login_failed", user=outsider.user, ip_address="203.0.113.7")
+    SecurityEvent.objects.create(
+        kind="login_succeeded",
+        user=newcomer.user,
+        ip_address="198.51.100.1",
+        created_at=newcomer.created_at - timedelta(days=30),
+    )
+    SecurityEvent.objects.create(
+        kind="login_succeeded", user=newcomer.user, ip_address="192.0.2.10", created_at=timezone.now()
+    )
+
+    response = client.get("/t/durand/admin/governance/securityevent/")
+
+    assert "192.0.2.10" in response.text
+    assert "203.0.113.7" not in response.text
+    assert "198.51.100.1" not in response.text
+
+
+def test_a_new_api_key_is_shown_once_and_never_stored_in_a_cookie(tenant, client_of) -> None:
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+
+    response = client.post(
+        "/t/durand/admin/crm/apikey/add/", {"name": "ERP", "role": Role.FINANCE}, follow=True
+    )
+
+    assert "crm." in response.text
+    shown = re.search(r"crm\.\d+\.[0-9a-f]{16}\.[\w-]+", response.text)
+    assert shown is not None
+    assert all(shown.group(0) not in cookie.value for cookie in client.cookies.values())
+    assert client.get("/t/durand/admin/crm/apikey/").text.count(shown.group(0)) == 0
