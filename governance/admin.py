@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -9,6 +12,7 @@ from crm.admin_site import TenantModelAdmin, tenant_admin
 from crm.models import Membership
 from governance.models import SecurityEvent, Team, TeamMember
 from governance.selectors import security_event_list_for_tenant
+from governance.services import team_check_parent
 
 
 class TeamMemberInline(admin.TabularInline):
@@ -26,8 +30,20 @@ class TeamMemberInline(admin.TabularInline):
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
 
 
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "parent", "manager"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        team_check_parent(team=self.instance, parent=cleaned.get("parent"))
+        return cleaned
+
+
 @admin.register(Team, site=tenant_admin)
 class TeamAdmin(TenantModelAdmin, SimpleHistoryAdmin):
+    form = TeamForm
     list_display = ["name", "parent", "manager"]
     list_select_related = ["parent", "manager__user"]
     inlines = [TeamMemberInline]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from crm.models import User
-from governance.models import SecurityEvent
+from governance.models import SecurityEvent, Team
 
 
 def security_event_record(
@@ -17,3 +19,16 @@ def security_event_record(
         ip_address=meta.get("REMOTE_ADDR") or None,
         user_agent=(meta.get("HTTP_USER_AGENT") or "")[:300],
     )
+
+
+def team_check_parent(*, team: Team, parent: Team | None) -> None:
+    """A team cannot sit below itself or below one of its own sub-teams."""
+    seen: set[int] = set()
+    current = parent
+    while current is not None and current.pk not in seen:
+        if team.pk is not None and current.pk == team.pk:
+            raise ValidationError(
+                {"parent": _("A team cannot be placed below itself or one of its sub-teams.")}
+            )
+        seen.add(current.pk)
+        current = current.parent

@@ -118,3 +118,30 @@ def test_a_cycle_in_the_chain_does_not_loop_forever(tenant, member) -> None:
         below = membership_subordinate_ids(membership=first)
 
     assert below == {second.pk}
+
+
+def test_a_team_cannot_be_moved_below_its_own_sub_team_in_the_admin(tenant, client_of) -> None:
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+    with tenant_scope(tenant):
+        top = TeamFactory(name="Direction")
+        child = TeamFactory(name="Nord", parent=top)
+
+    response = client.post(
+        f"/t/durand/admin/governance/team/{top.pk}/change/",
+        {
+            "name": "Direction",
+            "parent": child.pk,
+            "manager": "",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-MIN_NUM_FORMS": "0",
+            "memberships-MAX_NUM_FORMS": "1000",
+        },
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 200
+    assert "cannot be placed below itself" in response.text
+    with tenant_scope(tenant):
+        top.refresh_from_db()
+    assert top.parent_id is None
