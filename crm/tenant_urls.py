@@ -14,6 +14,7 @@ app_patterns = (
 
 urlpatterns = [
     path("", include(app_patterns)),
+    path("accounts/", include("accounts.urls")),
     path("admin/", tenant_admin.urls),
     # The shared layout links these by name inside a tenant too.
     path("i18n/setlang/", set_language, name="set_language"),

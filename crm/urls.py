@@ -33,7 +33,9 @@ urlpatterns = [
     ),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
+    # Project routing: the kernel's API base, then each domain's resources.
     path("api/v1/", include("crm.api.urls")),
+    path("api/v1/", include("accounts.api_urls")),
     # /t/<slug> without its slash, or any unknown tenant path: CommonMiddleware appends the slash,
     # and TenantMiddleware answers 404 for tenants the user does not belong to.
     re_path(r"^t/[^/]+/.*$", views.not_found),

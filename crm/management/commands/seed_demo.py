@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from crm.demo import seeders
 from crm.models import Membership, Tenant, User
 from crm.roles import Role
 from crm.services import membership_create, membership_update, user_get_or_create
@@ -82,6 +83,9 @@ class Command(BaseCommand):
                     TeamMember.objects.get_or_create(
                         team=team, membership=memberships[local], defaults={"tenant": demo}
                     )
+            for seeder in seeders():
+                summary = seeder.seed(demo, memberships)
+                self.stdout.write(f"  {seeder.name}: {summary}")
         with tenant_scope(second):
             self._membership(second, users["direction"], Role.SALES_DIRECTOR)
             self._membership(second, users["admin"], Role.TENANT_ADMIN)

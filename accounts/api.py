@@ -1,0 +1,238 @@
+"""REST API for accounts and contacts: the same selectors (visibility) and services (rules) as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import services
+from accounts.models import Account, Contact
+from crm.models import ApiKey, Membership, User
+from crm.tenancy import current_tenant
+from governance.permissions import Reach, role_reach
+from governance.visibility import role_predicate
+
+ACTION_BY_METHOD = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "POST": "add",
+    "PATCH": "change",
+    "PUT": "change",
+}
+
+
+class RoleAllows(BasePermission):
+    """The key's role must reach every record of the kind for the action (a key owns nothing)."""
+
+    app_label = "accounts"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            return False
+        action = ACTION_BY_METHOD.get(request.method or "GET")
+        if action is None:
+            return False
+        reach = role_reach(key.role, self.app_label, action)
+        return reach is not None and (action == "view" or reach is Reach.ALL)
+
+
+def visible(queryset: QuerySet[Any], request: Request) -> QuerySet[Any]:
+    key: ApiKey = request.auth  # type: ignore[assignment]
+    predicate = role_predicate(key.role)
+    return queryset.none() if predicate is None else queryset.filter(predicate)
+
+
+def owner_for(request: Request, owner_id: int | None) -> User:
+    """The owner given, who must be an active member of the tenant; by default the key's creator."""
+    key: ApiKey = request.auth  # type: ignore[assignment]
+    user_id = owner_id or key.created_by_id
+    membership = (
+        Membership.objects.filter(user_id=user_id, is_active=True).select_related("user").first()
+        if user_id
+        else None
+    )
+    if membership is None:
+        raise ValidationError(
+            {"owner": _("Give the owner: the user id of an active member of this company.")}
+        )
+    return membership.user
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    relationship_status = serializers.CharField(read_only=True)
+    owner = serializers.IntegerField(source="owner_id", required=False)
+    # DRF's metaclass moves declared fields off the class: "parent" does not clash with Field.parent.
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        source="parent_id", required=False, allow_null=True
+    )
+    segment = serializers.IntegerField(source="segment_id", required=False, allow_null=True)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id", "legal_name", "trade_name", "legal_form", "siren", "siret", "vat_number", "naf_code",
+            "naf_version", "naics_code", "website", "account_type", "revenue_band", "headcount_band",
+            "segment", "origin", "owner", "parent", "currency", "customer_revenue", "estimated_potential",
+            "last_purchase_date", "relationship_status", "relationship_status_override", "version",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "siren", "naf_version", "version", "created_at", "updated_at"]
+        # The services check identifiers; the serializer only parses types.
+        # Identifiers arrive as people type them ("732 829 320 00074"): the services normalise and check them.
+        identifiers = ("siret", "vat_number", "naf_code", "naics_code")
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            name: {"validators": [], "max_length": None} for name in identifiers
+        }
+
+
+def _related(model: type[Any], pk: int | None, field: str) -> Any:
+    if pk is None:
+        return None
+    found = model.objects.filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: _("No such record in this company.")})
+    return found
+
+
+def _account_data(request: Request, validated: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    from accounts.models import Segment
+
+    data = dict(validated)
+    if "owner_id" in data or not partial:
+        data["owner"] = owner_for(request, data.pop("owner_id", None))
+    if "parent_id" in data:
+        data["parent"] = _related(Account, data.pop("parent_id"), "parent")
+    if "segment_id" in data:
+        data["segment"] = _related(Segment, data.pop("segment_id"), "segment")
+    return data
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="accounts_list"), post=extend_schema(operation_id="accounts_create")
+)
+class AccountListApi(generics.ListCreateAPIView):
+    serializer_class = AccountSerializer
+    permission_classes = [RoleAllows]
+
+    def get_queryset(self) -> QuerySet[Account]:
+        return visible(Account.objects.all(), self.request)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = services.account_create(
+            tenant=current_tenant(),
+            actor=None,
+            data=_account_data(request, serializer.validated_data, partial=False),
+        )
+        body = AccountSerializer(outcome.record).data
+        return Response({**body, "warnings": outcome.warnings}, status=201)
+
+
+class AccountDetailApi(generics.RetrieveUpdateAPIView):
+    serializer_class = AccountSerializer
+    permission_classes = [RoleAllows]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Account]:
+        return visible(Account.objects.all(), self.request)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        account = self.get_object()
+        serializer = self.get_serializer(account, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        version = request.data.get("version") if isinstance(request.data, dict) else None
+        outcome = services.account_update(
+            account=account,
+            actor=None,
+            data=_account_data(request, serializer.validated_data, partial=True),
+            expected_version=int(version) if version is not None else None,
+        )
+        return Response({**AccountSerializer(outcome.record).data, "warnings": outcome.warnings})
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    account = serializers.IntegerField(source="account_id")
+    owner = serializers.IntegerField(source="owner_id", required=False)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "salutation", "first_name", "last_name", "job_title", "department", "phone", "mobile",
+            "email", "language", "account", "owner", "topics", "products_of_interest", "preferred_channels",
+            "contact_frequency", "relationship_status", "do_not_call", "version", "created_at",
+            "last_contacted_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "version", "created_at", "last_contacted_at"]
+        extra_kwargs: dict[str, dict[str, Any]] = {name: {"max_length": None} for name in ("phone", "mobile")}
+
+
+def _contact_data(request: Request, validated: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    data = dict(validated)
+    if "owner_id" in data or not partial:
+        data["owner"] = owner_for(request, data.pop("owner_id", None))
+    if "account_id" in data:
+        account = visible(Account.objects.all(), request).filter(pk=data.pop("account_id")).first()
+        if account is None:
+            raise ValidationError({"account": _("No such account in this company.")})
+        data["account"] = account
+    return data
+
+
+class ContactListApi(generics.ListCreateAPIView):
+    serializer_class = ContactSerializer
+    permission_classes = [RoleAllows]
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        visible_accounts = visible(Account.objects.all(), self.request).values("pk")
+        return Contact.objects.filter(account__in=visible_accounts)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = services.contact_create(
+            tenant=current_tenant(),
+            actor=None,
+            data=_contact_data(request, serializer.validated_data, partial=False),
+        )
+        return Response(ContactSerializer(outcome.record).data, status=201)
+
+
+class ContactDetailApi(generics.RetrieveUpdateAPIView):
+    serializer_class = ContactSerializer
+    permission_classes = [RoleAllows]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        visible_accounts = visible(Account.objects.all(), self.request).values("pk")
+        return Contact.objects.filter(account__in=visible_accounts)
+
+    def get_object(self) -> Contact:
+        try:
+            return super().get_object()
+        except Contact.DoesNotExist as error:  # pragma: no cover - get_object raises Http404 already
+            raise NotFound from error
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        contact = self.get_object()
+        serializer = self.get_serializer(contact, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        version = request.data.get("version") if isinstance(request.data, dict) else None
+        outcome = services.contact_update(
+            contact=contact,
+            actor=None,
+            data=_contact_data(request, serializer.validated_data, partial=True),
+            expected_version=int(version) if version is not None else None,
+        )
+        return Response(ContactSerializer(outcome.record).data)

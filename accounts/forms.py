@@ -1,0 +1,154 @@
+"""HTML input of the account and contact pages. The forms only parse: the services normalise, check
+and write (`accounts.services`), so the pages, the API and the imports share one set of rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts import identifiers
+from accounts.models import Account, Consent, Contact, Segment
+from crm.models import Membership, User
+
+# People type identifiers and phones with spaces and dots: longer than the stored, normalised value.
+LOOSE_IDENTIFIER_LENGTH = 40
+
+
+def active_member_users() -> QuerySet[User]:
+    """Users with an active membership in the current tenant (row-level security keeps it to it)."""
+    return (
+        User.objects.filter(memberships__in=Membership.objects.filter(is_active=True), is_active=True)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+class ParseOnlyModelForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A ModelForm whose model validation is left to the service: it must not run twice, differently,
+    on raw input (a SIRET typed with spaces is longer than the stored one)."""
+
+    def _post_clean(self) -> None:
+        return None
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Show a service's ValidationError on the form: on its field when the form has one."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                target = name if name in self.fields and name != NON_FIELD_ERRORS else None
+                self.add_error(target, errors)
+        else:
+            self.add_error(None, error)
+
+
+class AccountForm(ParseOnlyModelForm):
+    siren = forms.CharField(label=_("SIREN"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH)
+    siret = forms.CharField(
+        label=_("SIRET"),
+        required=False,
+        max_length=LOOSE_IDENTIFIER_LENGTH,
+        help_text=_("14 digits; the SIREN follows."),
+    )
+    vat_number = forms.CharField(
+        label=_("Intra-community VAT number"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH
+    )
+    naf_code = forms.CharField(label=_("NAF/APE code"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    class Meta:
+        model = Account
+        fields = [
+            "legal_name", "trade_name", "legal_form", "siren", "siret", "vat_number", "naf_code",
+            "naics_code", "website", "account_type", "revenue_band", "headcount_band", "segment", "origin",
+            "owner", "parent", "partner", "currency", "customer_revenue", "estimated_potential",
+            "last_purchase_date", "relationship_status_override",
+        ]  # fmt: skip
+        widgets = {"last_purchase_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        visible = Account.objects.visible_to(membership).order_by("legal_name", "id")
+        if self.instance.pk is not None:
+            visible = visible.exclude(pk=self.instance.pk)
+        fields = self.fields
+        fields["owner"].queryset = active_member_users()  # type: ignore[attr-defined]
+        fields["segment"].queryset = Segment.objects.all()  # type: ignore[attr-defined]
+        fields["parent"].queryset = visible  # type: ignore[attr-defined]
+        fields["partner"].queryset = visible  # type: ignore[attr-defined]
+        fields["currency"] = forms.ChoiceField(
+            label=fields["currency"].label, choices=identifiers.currency_choices(), initial="EUR"
+        )
+        fields["legal_name"].required = True
+        fields["website"].widget.attrs["placeholder"] = "https://"
+        for name in ("customer_revenue", "estimated_potential"):
+            fields[name].widget.attrs["inputmode"] = "decimal"
+        for name in ("siren", "siret"):
+            fields[name].widget.attrs["inputmode"] = "numeric"
+        if self.instance.pk is None:
+            del fields["version"]
+        else:
+            fields["version"].required = True
+
+
+class ContactForm(ParseOnlyModelForm):
+    phone = forms.CharField(label=_("Direct phone"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH)
+    mobile = forms.CharField(label=_("Mobile"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH)
+    email = forms.CharField(label=_("Work email"), required=False, max_length=254)
+    preferred_channels = forms.MultipleChoiceField(
+        label=_("Preferred channels"),
+        choices=Contact.Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "salutation", "first_name", "last_name", "job_title", "department", "phone", "mobile", "email",
+            "language", "account", "owner", "preferred_channels", "contact_frequency",
+            "relationship_status", "do_not_call",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["account"].queryset = Account.objects.visible_to(membership).order_by(  # type: ignore[attr-defined]
+            "legal_name", "id"
+        )
+        fields["owner"].queryset = active_member_users()  # type: ignore[attr-defined]
+        fields["language"] = forms.ChoiceField(
+            label=fields["language"].label, choices=identifiers.language_choices(), initial="fr"
+        )
+        fields["email"].widget.input_type = "email"  # type: ignore[attr-defined]
+        for name in ("phone", "mobile"):
+            fields[name].widget.input_type = "tel"  # type: ignore[attr-defined]
+            fields[name].widget.attrs["autocomplete"] = "off"
+        if self.instance.pk is None:
+            del fields["version"]
+        else:
+            fields["version"].required = True
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=Consent.Purpose.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=Consent.Status.choices)
+    source = forms.CharField(
+        label=_("Source"), max_length=120, help_text=_("Where the person said so: form, call, event...")
+    )
+    proof = forms.CharField(
+        label=_("Proof"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What shows it: form id, IP address, document."),
+    )
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)

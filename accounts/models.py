@@ -1,0 +1,432 @@
+"""Customer companies (accounts) and the people who work there (contacts): spec 2.1.1 and 2.1.2."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from crm.models import Membership, TenantManager, TenantOwnedModel
+from governance.visibility import visibility_predicate
+
+
+class Segment(TenantOwnedModel):
+    """The tenant's own list of segments (e.g. SMB, mid-market, key accounts)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="accounts_segment_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountQuerySet(models.QuerySet["Account"]):
+    def visible_to(self, membership: Membership) -> AccountQuerySet:
+        return self.filter(visibility_predicate(membership))
+
+
+AccountManager = TenantManager.from_queryset(AccountQuerySet)
+
+
+class Account(TenantOwnedModel):
+    class LegalForm(models.TextChoices):
+        SAS = "SAS", "SAS"
+        SASU = "SASU", "SASU"
+        SARL = "SARL", "SARL"
+        EURL = "EURL", "EURL"
+        SA = "SA", "SA"
+        SCI = "SCI", "SCI"
+        SNC = "SNC", "SNC"
+        SCOP = "SCOP", "SCOP"
+        ASSOCIATION = "association", _("Association (loi 1901)")
+        SOLE_TRADER = "auto_entrepreneur", _("Sole trader (micro-entrepreneur)")
+        PUBLIC_BODY = "public", _("Public body")
+        OTHER = "other", _("Other (foreign form)")
+
+    class Type(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        CUSTOMER = "customer", _("Customer")
+        PARTNER = "partner", _("Partner")
+        SUPPLIER = "supplier", _("Supplier")
+
+    class RevenueBand(models.TextChoices):
+        UNDER_2M = "lt2m", _("Under €2M")
+        FROM_2_TO_10M = "2m-10m", _("€2M to €10M")
+        FROM_10_TO_50M = "10m-50m", _("€10M to €50M")
+        FROM_50_TO_250M = "50m-250m", _("€50M to €250M")
+        OVER_250M = "gt250m", _("Over €250M")
+
+    class HeadcountBand(models.TextChoices):
+        MICRO = "1-9", _("1 to 9")
+        SMALL = "10-49", _("10 to 49")
+        MEDIUM = "50-249", _("50 to 249")
+        INTERMEDIATE = "250-4999", _("250 to 4,999")
+        LARGE = "5000+", _("5,000 and more")
+
+    class Origin(models.TextChoices):
+        PROSPECTING = "prospecting", _("Prospecting")
+        TRADE_SHOW = "trade_show", _("Trade show")
+        INBOUND = "inbound", _("Inbound")
+        REFERRAL = "referral", _("Referral")
+        PARTNER = "partner", _("Partner")
+        OTHER = "other", _("Other")
+
+    class RelationshipStatus(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        AT_RISK = "at_risk", _("At risk")
+        INACTIVE = "inactive", _("Inactive")
+
+    # Identification
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    trade_name = models.CharField(_("trade name"), max_length=200, blank=True)
+    legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices, blank=True)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    siret = models.CharField(
+        _("SIRET"), max_length=14, blank=True, help_text=_("14 digits; the SIREN follows.")
+    )
+    vat_number = models.CharField(_("intra-community VAT number"), max_length=20, blank=True)
+    naf_code = models.CharField(_("NAF/APE code"), max_length=6, blank=True)
+    naf_version = models.CharField(_("NAF nomenclature"), max_length=16, blank=True)
+    naics_code = models.CharField(_("NAICS code"), max_length=6, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    # Classification
+    account_type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.PROSPECT)
+    revenue_band = models.CharField(_("revenue band"), max_length=16, choices=RevenueBand.choices, blank=True)
+    headcount_band = models.CharField(
+        _("headcount band"), max_length=16, choices=HeadcountBand.choices, blank=True
+    )
+    segment = models.ForeignKey(
+        Segment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("segment"),
+    )
+    # Relations
+    origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_accounts",
+        verbose_name=_("account owner"),
+    )
+    partner = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referred_accounts",
+        verbose_name=_("associated partner"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subsidiaries",
+        verbose_name=_("parent company"),
+    )
+    # Business tracking
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    customer_revenue = models.DecimalField(
+        _("customer revenue"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    estimated_potential = models.DecimalField(
+        _("estimated potential"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    last_purchase_date = models.DateField(_("last purchase"), null=True, blank=True)
+    relationship_status_override = models.CharField(
+        _("relationship status (set by hand)"), max_length=16, choices=RelationshipStatus.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = AccountManager()  # type: ignore[misc]
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "siret"], condition=~Q(siret=""), name="accounts_account_siret_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="accounts_account_not_own_parent"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "owner"], name="accounts_account_owner_idx"),
+            models.Index(fields=["tenant", "parent"], name="accounts_account_parent_idx"),
+            models.Index(fields=["tenant", "siren"], name="accounts_account_siren_idx"),
+            models.Index(fields=["tenant", "legal_name", "id"], name="accounts_account_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.trade_name or self.legal_name
+
+    @property
+    def relationship_status(self) -> str:
+        """The documented rule: a customer who bought in the last 12 months is active, 12 to 24 months
+        ago at risk, earlier (or never) inactive; anyone else is inactive. A status set by hand wins."""
+        if self.relationship_status_override:
+            return self.relationship_status_override
+        return relationship_status_for(self.account_type, self.last_purchase_date, timezone.localdate())
+
+
+def relationship_status_for(account_type: str, last_purchase: date | None, today: date) -> str:
+    if account_type != Account.Type.CUSTOMER or last_purchase is None:
+        return Account.RelationshipStatus.INACTIVE
+    age = today - last_purchase
+    if age <= timedelta(days=365):
+        return Account.RelationshipStatus.ACTIVE
+    if age <= timedelta(days=730):
+        return Account.RelationshipStatus.AT_RISK
+    return Account.RelationshipStatus.INACTIVE
+
+
+class Address(TenantOwnedModel):
+    class Kind(models.TextChoices):
+        HEAD_OFFICE = "head_office", _("Head office")
+        BILLING = "billing", _("Billing")
+        SITE = "site", _("Other site")
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("account")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SITE)
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    line1 = models.CharField(_("address"), max_length=200)
+    line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10)
+    city = models.CharField(_("city"), max_length=120)
+    country = models.CharField(_("country"), max_length=2, default="FR")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        ordering = ["kind", "city"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "account"],
+                condition=Q(kind="head_office"),
+                name="accounts_address_one_head_office",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "account"], name="accounts_address_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.line1}, {self.postal_code} {self.city}"
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def visible_to(self, membership: Membership) -> ContactQuerySet:
+        """Contacts inherit their visibility from their primary account."""
+        return self.filter(account__in=Account.objects.visible_to(membership).values("pk"))
+
+
+ContactManager = TenantManager.from_queryset(ContactQuerySet)
+
+
+class Contact(TenantOwnedModel):
+    class Salutation(models.TextChoices):
+        MADAME = "mme", _("Ms")
+        MONSIEUR = "m", _("Mr")
+        NONE = "", _("(none)")
+
+    class RelationshipStatus(models.TextChoices):
+        COLD_LEAD = "cold_lead", _("Cold lead")
+        HOT_LEAD = "hot_lead", _("Hot lead")
+        CUSTOMER = "customer", _("Customer")
+        FORMER_CUSTOMER = "former_customer", _("Former customer")
+        AMBASSADOR = "ambassador", _("Ambassador")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        SMS = "sms", _("SMS")
+        MEETING = "meeting", _("Meeting")
+        POST = "post", _("Post")
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+        YEARLY = "yearly", _("Yearly")
+
+    salutation = models.CharField(_("salutation"), max_length=4, choices=Salutation.choices, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    department = models.CharField(_("department"), max_length=150, blank=True)
+    phone = models.CharField(_("direct phone"), max_length=20, blank=True, help_text=_("Stored in E.164."))
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, help_text=_("Stored in E.164."))
+    email = models.EmailField(_("work email"), blank=True)
+    language = models.CharField(_("language"), max_length=2, default="fr")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("company")
+    )
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("manager"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_contacts",
+        verbose_name=_("owner"),
+    )
+    topics = ArrayField(models.CharField(max_length=60), default=list, blank=True, verbose_name=_("topics"))
+    products_of_interest = ArrayField(
+        models.CharField(max_length=60), default=list, blank=True, verbose_name=_("products of interest")
+    )
+    preferred_channels = ArrayField(
+        models.CharField(max_length=16, choices=Channel.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("preferred channels"),
+    )
+    contact_frequency = models.CharField(
+        _("desired contact frequency"), max_length=16, choices=Frequency.choices, blank=True
+    )
+    relationship_status = models.CharField(
+        _("relationship status"),
+        max_length=16,
+        choices=RelationshipStatus.choices,
+        default=RelationshipStatus.COLD_LEAD,
+    )
+    do_not_call = models.BooleanField(_("do not call"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_contacted_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ContactManager()  # type: ignore[misc]
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["tenant", "account"], name="accounts_contact_account_idx"),
+            models.Index(fields=["tenant", "email"], name="accounts_contact_email_idx"),
+            models.Index(
+                fields=["tenant", "last_name", "first_name", "id"], name="accounts_contact_name_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Affiliation(TenantOwnedModel):
+    """A contact's secondary link to another account, with their role there."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="affiliations")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="affiliations")
+    role = models.CharField(_("role at this company"), max_length=150, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "contact", "account"], name="accounts_affiliation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} · {self.account}"
+
+
+class Consent(TenantOwnedModel):
+    """One record per contact and purpose. Its history is every change, with source and proof."""
+
+    class Purpose(models.TextChoices):
+        MARKETING_EMAIL = "marketing_email", _("Marketing email")
+        PHONE_PROSPECTING = "phone_prospecting", _("Phone prospecting")
+        SMS = "sms", _("SMS")
+        PROFILING = "profiling", _("Profiling")
+
+    class Status(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="consents", verbose_name=_("contact")
+    )
+    purpose = models.CharField(_("purpose"), max_length=24, choices=Purpose.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    recorded_at = models.DateTimeField(_("date"), default=timezone.now)
+    source = models.CharField(
+        _("source"), max_length=120, help_text=_("Where the person said so: form, call, event...")
+    )
+    proof = models.TextField(
+        _("proof"), blank=True, help_text=_("What shows it: form id, IP address, document.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "contact", "purpose"], name="accounts_consent_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} · {self.get_purpose_display()}: {self.get_status_display()}"
+
+    @property
+    def allows_contact(self) -> bool:
+        return self.status == self.Status.GRANTED
+
+
+def consolidated_figures(account: Account) -> dict[str, Any]:
+    """Revenue and potential of the account and all its subsidiaries, at any depth, in one query."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE tree(id) AS (
+                SELECT %s::bigint
+              UNION
+                SELECT a.id FROM accounts_account a JOIN tree t ON a.parent_id = t.id
+            )
+            SELECT count(*) - 1, coalesce(sum(a.customer_revenue), 0), coalesce(sum(a.estimated_potential), 0)
+            FROM tree t JOIN accounts_account a ON a.id = t.id
+            """,
+            [account.pk],
+        )
+        subsidiaries, revenue, potential = cursor.fetchone()
+    return {"subsidiaries": subsidiaries, "revenue": Decimal(revenue), "potential": Decimal(potential)}

@@ -1,0 +1,247 @@
+"""Writes on accounts and contacts. Pages, API and imports all call these: one set of rules.
+
+Each function normalises and checks its input (identifiers, phones, emails, postal codes), refuses
+what is wrong with field errors in the user's language, writes atomically with the acting user in
+the history, and refuses to overwrite a newer version (optimistic locking on `version`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import identifiers
+from accounts.models import Account, Consent, Contact
+from crm.models import Tenant, User
+
+ACCOUNT_FIELDS = (
+    "legal_name", "trade_name", "legal_form", "siren", "siret", "vat_number", "naf_code", "naics_code",
+    "website", "account_type", "revenue_band", "headcount_band", "segment", "origin", "owner", "partner",
+    "parent", "currency", "customer_revenue", "estimated_potential", "last_purchase_date",
+    "relationship_status_override",
+)  # fmt: skip
+CONTACT_FIELDS = (
+    "salutation", "first_name", "last_name", "job_title", "department", "phone", "mobile", "email",
+    "language", "account", "manager", "owner", "topics", "products_of_interest", "preferred_channels",
+    "contact_frequency", "relationship_status", "do_not_call",
+)  # fmt: skip
+
+
+@dataclass
+class Outcome:
+    """What a write produced, and what the user should know but did not block it."""
+
+    record: Any
+    warnings: list[str] = field(default_factory=list)
+
+
+def _collect(errors: dict[str, list[str]], name: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return function(*args, **kwargs)
+    except ValidationError as error:
+        errors.setdefault(name, []).extend(error.messages)
+        return args[0] if args else None
+
+
+def account_normalize(data: dict[str, Any], *, tenant: Tenant) -> tuple[dict[str, Any], list[str]]:
+    """Normalise the identifiers of an account. Raises ValidationError with every field's problem."""
+    data = dict(data)
+    errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    for name in ("legal_name", "trade_name"):
+        if data.get(name):
+            data[name] = identifiers.normalize_name(data[name])
+    if not data.get("legal_name"):
+        errors["legal_name"] = [_("The legal name is required.")]
+    if data.get("siret"):
+        data["siret"] = _collect(errors, "siret", identifiers.normalize_siret, data["siret"])
+        if "siret" not in errors:
+            derived = identifiers.siren_from_siret(data["siret"])
+            typed = (
+                _collect(errors, "siren", identifiers.normalize_siren, data["siren"])
+                if data.get("siren")
+                else ""
+            )
+            if typed and "siren" not in errors and typed != derived:
+                errors.setdefault("siren", []).append(
+                    _("The SIREN must be the first nine digits of the SIRET.")
+                )
+            data["siren"] = derived
+    elif data.get("siren"):
+        data["siren"] = _collect(errors, "siren", identifiers.normalize_siren, data["siren"])
+    if data.get("vat_number"):
+        data["vat_number"] = _collect(errors, "vat_number", identifiers.normalize_vat, data["vat_number"])
+        siren_known = data.get("siren") and "siren" not in errors
+        if (
+            "vat_number" not in errors
+            and siren_known
+            and not identifiers.vat_matches_siren(data["vat_number"], data["siren"])
+        ):
+            warnings.append(
+                _("The VAT number does not match the SIREN: expected %(vat)s.")
+                % {"vat": identifiers.french_vat_for_siren(data["siren"])}
+            )
+    if data.get("naf_code"):
+        data["naf_code"] = _collect(errors, "naf_code", identifiers.normalize_naf, data["naf_code"])
+        data["naf_version"] = identifiers.NAF_VERSION
+    else:
+        data["naf_version"] = ""
+    if errors:
+        raise ValidationError(errors)
+    return data, warnings
+
+
+def _check_parent(account: Account | None, parent: Account | None) -> None:
+    seen: set[int] = set()
+    current = parent
+    while current is not None and current.pk not in seen:
+        if account is not None and account.pk is not None and current.pk == account.pk:
+            raise ValidationError(
+                {"parent": _("This parent company belongs to this account's group: that would make a loop.")}
+            )
+        seen.add(current.pk)
+        current = current.parent
+
+
+def _check_siret_is_free(account: Account) -> None:
+    """One establishment, one account in a company (the unique constraint is the last word on races)."""
+    if account.siret and Account.objects.filter(siret=account.siret).exclude(pk=account.pk).exists():
+        raise ValidationError({"siret": _("Another account already has this SIRET.")})
+
+
+@transaction.atomic
+def account_create(*, tenant: Tenant, actor: User | None, data: dict[str, Any]) -> Outcome:
+    cleaned, warnings = account_normalize(data, tenant=tenant)
+    values = {name: cleaned[name] for name in (*ACCOUNT_FIELDS, "naf_version") if name in cleaned}
+    values.setdefault("owner", actor)
+    account = Account(tenant=tenant, **values)
+    _check_parent(None, account.parent)
+    account._history_user = actor  # type: ignore[attr-defined]
+    _check_siret_is_free(account)
+    account.full_clean(exclude=["tenant"])
+    account.save()
+    return Outcome(account, warnings)
+
+
+@transaction.atomic
+def account_update(
+    *, account: Account, actor: User | None, data: dict[str, Any], expected_version: int | None = None
+) -> Outcome:
+    """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit."""
+    current = Account.objects.select_for_update().get(pk=account.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ValidationError(
+            _("Someone else changed this account since you opened it. Reload it to see their changes.")
+        )
+    merged = {name: getattr(current, name) for name in ACCOUNT_FIELDS} | dict(data)
+    cleaned, warnings = account_normalize(merged, tenant=current.tenant)
+    for name in (*ACCOUNT_FIELDS, "naf_version"):
+        if name in cleaned:
+            setattr(current, name, cleaned[name])
+    _check_parent(current, current.parent)
+    _check_siret_is_free(current)
+    current.full_clean(exclude=["tenant"])
+    current.version = F("version") + 1  # type: ignore[assignment]
+    current._history_user = actor  # type: ignore[attr-defined]
+    current.save()
+    current.refresh_from_db()
+    return Outcome(current, warnings)
+
+
+def contact_normalize(data: dict[str, Any], *, tenant: Tenant) -> dict[str, Any]:
+    data = dict(data)
+    errors: dict[str, list[str]] = {}
+    for name in ("first_name", "last_name", "job_title", "department"):
+        if data.get(name):
+            data[name] = identifiers.normalize_name(data[name])
+    for name in ("first_name", "last_name"):
+        if not data.get(name):
+            errors[name] = [_("This field is required.")]
+    for name in ("phone", "mobile"):
+        if data.get(name):
+            data[name] = _collect(
+                errors, name, identifiers.normalize_phone, data[name], default_region=tenant.country
+            )
+    if data.get("email"):
+        data["email"] = _collect(errors, "email", identifiers.normalize_email, data["email"])
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@transaction.atomic
+def contact_create(*, tenant: Tenant, actor: User | None, data: dict[str, Any]) -> Outcome:
+    cleaned = contact_normalize(data, tenant=tenant)
+    values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
+    values.setdefault("owner", actor)
+    contact = Contact(tenant=tenant, **values)
+    contact._history_user = actor  # type: ignore[attr-defined]
+    contact.full_clean(exclude=["tenant"])
+    contact.save()
+    return Outcome(contact)
+
+
+@transaction.atomic
+def contact_update(
+    *, contact: Contact, actor: User | None, data: dict[str, Any], expected_version: int | None = None
+) -> Outcome:
+    current = Contact.objects.select_for_update().get(pk=contact.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ValidationError(
+            _("Someone else changed this contact since you opened it. Reload it to see their changes.")
+        )
+    merged = {name: getattr(current, name) for name in CONTACT_FIELDS} | dict(data)
+    cleaned = contact_normalize(merged, tenant=current.tenant)
+    for name in CONTACT_FIELDS:
+        if name in cleaned:
+            setattr(current, name, cleaned[name])
+    current.full_clean(exclude=["tenant"])
+    current.version = F("version") + 1  # type: ignore[assignment]
+    current._history_user = actor  # type: ignore[attr-defined]
+    current.save()
+    current.refresh_from_db()
+    return Outcome(current)
+
+
+@transaction.atomic
+def consent_record(
+    *, contact: Contact, purpose: str, status: str, source: str, proof: str = "", actor: User | None
+) -> Consent:
+    """Record a person's answer for one purpose. The previous answer stays in the consent's history."""
+    if purpose not in Consent.Purpose.values:
+        raise ValidationError({"purpose": _("Unknown purpose.")})
+    if status not in Consent.Status.values:
+        raise ValidationError({"status": _("Unknown consent status.")})
+    if not source.strip():
+        raise ValidationError({"source": _("Say where the answer comes from (form, call, event...).")})
+    values = {"status": status, "source": source.strip(), "proof": proof, "recorded_at": timezone.now()}
+    consent = Consent.objects.select_for_update().filter(contact=contact, purpose=purpose).first()
+    if consent is None:
+        try:
+            # The unique constraint (tenant, contact, purpose) settles two first answers arriving together.
+            with transaction.atomic():
+                consent = Consent(tenant=contact.tenant, contact=contact, purpose=purpose, **values)
+                consent._history_user = actor  # type: ignore[attr-defined]
+                consent.save()
+                return consent
+        except IntegrityError:
+            consent = Consent.objects.select_for_update().get(contact=contact, purpose=purpose)
+    for name, value in values.items():
+        setattr(consent, name, value)
+    consent._history_user = actor  # type: ignore[attr-defined]
+    consent.save()
+    return consent
+
+
+def contact_may_be_reached(*, contact: Contact, purpose: str) -> bool:
+    """The one check every later feature makes before contacting a person for `purpose`."""
+    if purpose == Consent.Purpose.PHONE_PROSPECTING and contact.do_not_call:
+        return False
+    consent = Consent.objects.filter(contact=contact, purpose=purpose).first()
+    return consent is not None and consent.allows_contact

@@ -1,0 +1,19 @@
+"""Account and contact pages, inside a tenant (/t/<slug>/accounts/...)."""
+
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.account_list, name="account_list"),
+    path("new/", views.account_create, name="account_create"),
+    path("<int:pk>/", views.account_detail, name="account_detail"),
+    path("<int:pk>/edit/", views.account_update, name="account_update"),
+    path("contacts/", views.contact_list, name="contact_list"),
+    path("contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
+    path("contacts/<int:pk>/consents/", views.contact_consent_record, name="contact_consent_record"),
+]

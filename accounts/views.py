@@ -1,0 +1,568 @@
+"""Account and contact pages: parse the input, call one selector or service, map its errors, render.
+
+Every read starts from `accounts.selectors` (record visibility): an account or contact the member may
+not see answers 404, like one of another tenant; a visible record the role may not change answers 403.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import identifiers, selectors, services
+from accounts.filters import AccountFilter, ContactFilter, SortOrder
+from accounts.forms import AccountForm, ConsentForm, ContactForm
+from accounts.models import Account, Address, Consent, Contact, Segment, consolidated_figures
+from crm.models import Membership, Tenant, User
+
+PAGE_SIZE = 50
+HISTORY_SIZE = 50
+GROUP_DEPTH_LIMIT = 20
+ACCOUNT_TABS = ("overview", "contacts", "group", "history")
+ACCOUNT_SORTS = {
+    SortOrder.NAME: ("legal_name", False),
+    SortOrder.NAME_DESCENDING: ("legal_name", True),
+    SortOrder.CREATED: ("created_at", False),
+    SortOrder.CREATED_DESCENDING: ("created_at", True),
+}
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+# Bookkeeping columns that change on every save: not worth a line in the history.
+HISTORY_NOISE = ("version", "naf_version")
+
+
+class TenantRequest(HttpRequest):
+    user: User  # type: ignore[assignment]
+    tenant: Tenant
+    membership: Membership
+
+
+def _require(request: TenantRequest, permission: str, obj: models.Model | None = None) -> None:
+    if not request.user.has_perm(permission, obj):
+        raise PermissionDenied
+
+
+def _account_or_404(request: TenantRequest, pk: int) -> Account:
+    try:
+        return selectors.account_get(membership=request.membership, pk=pk)
+    except Account.DoesNotExist:
+        raise Http404 from None
+
+
+def _contact_or_404(request: TenantRequest, pk: int) -> Contact:
+    try:
+        return selectors.contact_get(membership=request.membership, pk=pk)
+    except Contact.DoesNotExist:
+        raise Http404 from None
+
+
+# Keyset pagination ------------------------------------------------------------------------------
+
+
+@dataclass
+class KeysetPage:
+    rows: list[Any]
+    next_cursor: str | None
+
+
+def _encode_cursor(values: Sequence[Any]) -> str:
+    plain = json.dumps([value.isoformat() if isinstance(value, datetime) else value for value in values])
+    return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(model: type[models.Model], order: Sequence[str], cursor: str) -> list[Any] | None:
+    """The values of the last row seen, or None for a missing or tampered cursor (the first page)."""
+    if not cursor:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(order):
+            return None
+        fields = [cast("models.Field[Any, Any]", model._meta.get_field(name)) for name in order]
+        return [field.to_python(value) for field, value in zip(fields, raw, strict=True)]
+    except (ValueError, binascii.Error, ValidationError, UnicodeDecodeError):
+        return None
+
+
+def keyset_page(
+    queryset: QuerySet[Any], *, order: Sequence[str], descending: bool, cursor: str, size: int
+) -> KeysetPage:
+    """One page after the cursor, ordered by `order` (unique as a whole: it ends with "id"). No OFFSET:
+    page 400 costs what page 1 costs, and rows inserted meanwhile neither repeat nor vanish."""
+    after = _decode_cursor(queryset.model, order, cursor)
+    if after is not None:
+        lookup = "lt" if descending else "gt"
+        condition = Q()
+        for position, name in enumerate(order):
+            equal = {order[index]: after[index] for index in range(position)}
+            condition |= Q(**equal, **{f"{name}__{lookup}": after[position]})
+        queryset = queryset.filter(condition)
+    ordering = [f"-{name}" if descending else name for name in order]
+    rows = list(queryset.order_by(*ordering)[: size + 1])
+    if len(rows) <= size:
+        return KeysetPage(rows, None)
+    rows = rows[:size]
+    return KeysetPage(rows, _encode_cursor([getattr(rows[-1], name) for name in order]))
+
+
+def _page_links(request: HttpRequest, page: KeysetPage) -> dict[str, str | None]:
+    next_url = first_url = None
+    if page.next_cursor:
+        query: QueryDict = request.GET.copy()
+        query["after"] = page.next_cursor
+        next_url = f"?{query.urlencode()}"
+    if request.GET.get("after"):
+        query = request.GET.copy()
+        del query["after"]
+        first_url = f"?{query.urlencode()}" if query else request.path
+    return {"next_url": next_url, "first_url": first_url}
+
+
+# Display helpers --------------------------------------------------------------------------------
+
+
+def format_money(amount: Decimal | None, currency: str) -> str:
+    """Money in the active language: "1 250 000,00 €" in French, "€1,250,000.00" in English."""
+    if amount is None:
+        return ""
+    number = formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    if (translation.get_language() or "").startswith("fr") or len(symbol) > 1:
+        return f"{number}\u00a0{symbol}"
+    return f"{symbol}{number}"
+
+
+def format_phone(value: str, tenant: Tenant) -> str:
+    return identifiers.format_phone(value, region=tenant.country) if value else ""
+
+
+def naf_display(account: Account) -> str:
+    if not account.naf_code:
+        return ""
+    try:
+        label = identifiers.naf_label(
+            account.naf_code, version=account.naf_version or identifiers.NAF_VERSION
+        )
+    except (ValidationError, KeyError, ValueError):
+        return account.naf_code
+    return f"{account.naf_code} — {label}"
+
+
+def relationship_status_label(account: Account) -> str:
+    return str(Account.RelationshipStatus(account.relationship_status).label)
+
+
+def _display_value(field: models.Field[Any, Any], value: Any, names: dict[str, dict[Any, str]]) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if field.is_relation:
+        return names.get(field.name, {}).get(value, _("(not visible to you)"))
+    if field.choices:
+        labels = dict(field.flatchoices)
+        if isinstance(value, list):
+            return ", ".join(str(labels.get(item, item)) for item in value)
+        return str(labels.get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, Decimal):
+        return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    if isinstance(value, datetime | date):
+        return formats.localize(value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def history_entries(
+    records: Sequence[Any], model: type[models.Model], related_names: dict[str, QuerySet[Any]]
+) -> list[dict[str, Any]]:
+    """Newest first: when, who, and each changed field as (verbose name, old, new).
+
+    `records` holds one more record than is shown, so that the oldest shown has something to diff
+    against. Related records are named in one query per relation, and only when the member may see them.
+    """
+    deltas: list[tuple[Any, Any]] = []
+    for index, record in enumerate(records[:HISTORY_SIZE]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        delta = None
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous, excluded_fields=HISTORY_NOISE)
+        deltas.append((record, delta))
+    wanted: dict[str, set[Any]] = {name: set() for name in related_names}
+    for _record, delta in deltas:
+        for change in delta.changes if delta else ():
+            if change.field in wanted:
+                wanted[change.field].update(value for value in (change.old, change.new) if value is not None)
+    names = {
+        name: {obj.pk: str(obj) for obj in queryset.filter(pk__in=wanted[name])} if wanted[name] else {}
+        for name, queryset in related_names.items()
+    }
+    kinds = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+    entries = []
+    for record, delta in deltas:
+        changes = []
+        for change in delta.changes if delta else ():
+            field = model._meta.get_field(change.field)
+            changes.append(
+                {
+                    "field": field.verbose_name,  # type: ignore[union-attr]
+                    "old": _display_value(field, change.old, names),  # type: ignore[arg-type]
+                    "new": _display_value(field, change.new, names),  # type: ignore[arg-type]
+                }
+            )
+        if record.history_type == "~" and delta is not None and not changes:
+            continue  # a save that changed nothing visible
+        entries.append(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "kind": kinds.get(record.history_type, record.history_type),
+                "changes": changes,
+            }
+        )
+    return entries
+
+
+def _history_records(obj: Account | Contact) -> list[Any]:
+    return list(
+        obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : HISTORY_SIZE + 1
+        ]
+    )
+
+
+# Accounts ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def account_list(request: TenantRequest) -> HttpResponse:
+    _require(request, "accounts.view_account")
+    filterset = AccountFilter(request.GET, membership=request.membership)
+    field, descending = ACCOUNT_SORTS.get(filterset.sort, ACCOUNT_SORTS[SortOrder.NAME])
+    head_office = Address.objects.filter(account=OuterRef("pk"), kind=Address.Kind.HEAD_OFFICE)
+    queryset = filterset.qs.annotate(head_office_city=Subquery(head_office.values("city")[:1]))
+    page = keyset_page(
+        queryset,
+        order=(field, "id"),
+        descending=descending,
+        cursor=request.GET.get("after", ""),
+        size=PAGE_SIZE,
+    )
+    rows = [
+        {
+            "account": account,
+            "siren": identifiers.format_siren(account.siren) if account.siren else "",
+            "status": relationship_status_label(account),
+        }
+        for account in page.rows
+    ]
+    context = {
+        "filter": filterset,
+        "rows": rows,
+        "is_filtered": any(request.GET.get(name) for name in ("q", "account_type", "segment", "owner")),
+        "may_add": request.user.has_perm("accounts.add_account"),
+        **_page_links(request, page),
+    }
+    return render(request, "accounts/account_list.html", context)
+
+
+def _parent_chain(request: TenantRequest, account: Account) -> list[dict[str, Any]]:
+    """From the top of the group down to the direct parent; companies the member may not see stay
+    unnamed. One query per level (groups are shallow), bounded against corrupt loops."""
+    chain: list[Account] = []
+    seen = {account.pk}
+    current = account.parent
+    while current is not None and current.pk not in seen and len(chain) < GROUP_DEPTH_LIMIT:
+        chain.append(current)
+        seen.add(current.pk)
+        current = Account.objects.filter(pk=current.parent_id).first() if current.parent_id else None
+    visible = set(
+        Account.objects.visible_to(request.membership)
+        .filter(pk__in=[item.pk for item in chain])
+        .values_list("pk", flat=True)
+    )
+    return [{"account": item, "is_visible": item.pk in visible} for item in reversed(chain)]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
+    _require(request, "accounts.view_account")
+    account = _account_or_404(request, pk)
+    tab = request.GET.get("tab", "overview")
+    if tab not in ACCOUNT_TABS:
+        tab = "overview"
+    context: dict[str, Any] = {
+        "account": account,
+        "tab": tab,
+        "tabs": [
+            ("overview", _("Overview")),
+            ("contacts", _("Contacts")),
+            ("group", _("Group")),
+            ("history", _("History")),
+        ],
+        "status": relationship_status_label(account),
+        "may_change": request.user.has_perm("accounts.change_account", account),
+        "may_add_contact": request.user.has_perm("accounts.add_contact"),
+    }
+    if tab == "overview":
+        context.update(
+            siren=identifiers.format_siren(account.siren) if account.siren else "",
+            siret=identifiers.format_siret(account.siret) if account.siret else "",
+            naf=naf_display(account),
+            customer_revenue=format_money(account.customer_revenue, account.currency),
+            estimated_potential=format_money(account.estimated_potential, account.currency),
+            addresses=list(account.addresses.all()),
+        )
+    elif tab == "contacts":
+        contacts = selectors.contact_list(membership=request.membership).filter(account=account)
+        context["contacts"] = [
+            {"contact": contact, "phone": format_phone(contact.phone or contact.mobile, request.tenant)}
+            for contact in contacts.order_by("last_name", "first_name", "id")
+        ]
+    elif tab == "group":
+        figures = consolidated_figures(account)
+        context.update(
+            chain=_parent_chain(request, account),
+            subsidiaries=[
+                {
+                    "account": subsidiary,
+                    "revenue": format_money(subsidiary.customer_revenue, subsidiary.currency),
+                    "potential": format_money(subsidiary.estimated_potential, subsidiary.currency),
+                }
+                for subsidiary in selectors.account_subsidiaries(
+                    membership=request.membership, account=account
+                )
+            ],
+            consolidated_count=figures["subsidiaries"],
+            consolidated_revenue=format_money(figures["revenue"], account.currency),
+            consolidated_potential=format_money(figures["potential"], account.currency),
+        )
+    else:
+        context["history"] = history_entries(
+            _history_records(account),
+            Account,
+            {
+                "owner": User.objects.all(),
+                "segment": Segment.objects.all(),
+                "parent": Account.objects.visible_to(request.membership),
+                "partner": Account.objects.visible_to(request.membership),
+            },
+        )
+    template = "accounts/account_detail.html"
+    htmx = request.htmx  # type: ignore[attr-defined]
+    if htmx and not htmx.history_restore_request:
+        template += "#tab-panel"
+    return render(request, template, context)
+
+
+def _account_saved(request: TenantRequest, outcome: services.Outcome, message: str) -> HttpResponse:
+    for warning in outcome.warnings:
+        messages.warning(request, warning)
+    messages.success(request, message)
+    return HttpResponseRedirect(reverse("accounts:account_detail", args=[outcome.record.pk]))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_create(request: TenantRequest) -> HttpResponse:
+    _require(request, "accounts.add_account")
+    form = AccountForm(
+        request.POST if request.method == "POST" else None,
+        membership=request.membership,
+        initial={"owner": request.user.pk, "currency": "EUR"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.account_create(
+                tenant=request.tenant, actor=request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except IntegrityError:
+            # The one unique rule a concurrent save can still break: the SIRET within the tenant.
+            form.add_error("siret", _("Another account already has this SIRET."))
+        else:
+            return _account_saved(request, outcome, _("The account was created."))
+    return render(request, "accounts/account_form.html", {"form": form, "account": None})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_update(request: TenantRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    _require(request, "accounts.change_account", account)
+    form = AccountForm(
+        request.POST if request.method == "POST" else None,
+        instance=account,
+        membership=request.membership,
+        initial={"version": account.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected_version = data.pop("version")
+        try:
+            outcome = services.account_update(
+                account=account, actor=request.user, data=data, expected_version=expected_version
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except IntegrityError:
+            form.add_error("siret", _("Another account already has this SIRET."))
+        else:
+            return _account_saved(request, outcome, _("The account was saved."))
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+
+
+# Contacts ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def contact_list(request: TenantRequest) -> HttpResponse:
+    _require(request, "accounts.view_contact")
+    filterset = ContactFilter(request.GET, membership=request.membership)
+    page = keyset_page(
+        filterset.qs,
+        order=("last_name", "first_name", "id"),
+        descending=False,
+        cursor=request.GET.get("after", ""),
+        size=PAGE_SIZE,
+    )
+    rows = [
+        {
+            "contact": contact,
+            "phone": format_phone(contact.phone or contact.mobile, request.tenant),
+        }
+        for contact in page.rows
+    ]
+    context = {
+        "filter": filterset,
+        "rows": rows,
+        "is_filtered": any(request.GET.get(name) for name in ("q", "relationship_status", "owner")),
+        "may_add": request.user.has_perm("accounts.add_contact"),
+        **_page_links(request, page),
+    }
+    return render(request, "accounts/contact_list.html", context)
+
+
+def _contact_detail(request: TenantRequest, contact: Contact, consent_form: ConsentForm) -> HttpResponse:
+    visible_accounts = Account.objects.visible_to(request.membership)
+    context = {
+        "contact": contact,
+        "phone": format_phone(contact.phone, request.tenant),
+        "mobile": format_phone(contact.mobile, request.tenant),
+        "channels": [Contact.Channel(value).label for value in contact.preferred_channels],
+        "affiliations": contact.affiliations.filter(account__in=visible_accounts.values("pk"))
+        .select_related("account")
+        .order_by("account__legal_name"),
+        "consents": Consent.objects.filter(contact=contact).order_by("purpose"),
+        "consent_form": consent_form,
+        "may_change": request.user.has_perm("accounts.change_contact", contact),
+        "history": history_entries(
+            _history_records(contact),
+            Contact,
+            {
+                "owner": User.objects.all(),
+                "account": visible_accounts,
+                "manager": Contact.objects.visible_to(request.membership),
+            },
+        ),
+    }
+    return render(request, "accounts/contact_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def contact_detail(request: TenantRequest, pk: int) -> HttpResponse:
+    _require(request, "accounts.view_contact")
+    contact = _contact_or_404(request, pk)
+    return _contact_detail(request, contact, ConsentForm())
+
+
+@login_required
+@require_POST
+def contact_consent_record(request: TenantRequest, pk: int) -> HttpResponse:
+    contact = _contact_or_404(request, pk)
+    _require(request, "accounts.change_contact", contact)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_record(contact=contact, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The consent was recorded."))
+            return HttpResponseRedirect(reverse("accounts:contact_detail", args=[contact.pk]) + "#consents")
+    return _contact_detail(request, contact, form)
+
+
+def _preselected_account(request: TenantRequest) -> int | None:
+    raw = request.GET.get("account", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def contact_create(request: TenantRequest) -> HttpResponse:
+    _require(request, "accounts.add_contact")
+    form = ContactForm(
+        request.POST if request.method == "POST" else None,
+        membership=request.membership,
+        initial={"owner": request.user.pk, "account": _preselected_account(request), "language": "fr"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.contact_create(
+                tenant=request.tenant, actor=request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The contact was created."))
+            return HttpResponseRedirect(reverse("accounts:contact_detail", args=[outcome.record.pk]))
+    return render(request, "accounts/contact_form.html", {"form": form, "contact": None})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def contact_update(request: TenantRequest, pk: int) -> HttpResponse:
+    contact = _contact_or_404(request, pk)
+    _require(request, "accounts.change_contact", contact)
+    form = ContactForm(
+        request.POST if request.method == "POST" else None,
+        instance=contact,
+        membership=request.membership,
+        initial={"version": contact.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        expected_version = data.pop("version")
+        try:
+            outcome = services.contact_update(
+                contact=contact, actor=request.user, data=data, expected_version=expected_version
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The contact was saved."))
+            return HttpResponseRedirect(reverse("accounts:contact_detail", args=[outcome.record.pk]))
+    return render(request, "accounts/contact_form.html", {"form": form, "contact": contact})

@@ -1,0 +1,49 @@
+"""Record visibility (layer 2 of the sharing model): one SQL predicate per model, never a loop over rows.
+
+This first step covers ownership and the management chain: a person sees what they own and what
+anyone below them owns; roles that work across the whole company see every record. Territories,
+sharing rules between teams and manual shares widen the same predicate in the next steps.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from crm.models import Membership
+from crm.roles import Role
+from governance.selectors import SUBORDINATES_SQL
+
+# Roles that read every customer record of their company (support must find any customer's account,
+# marketing segments the whole base, finance and the sales director see everything).
+COMPANY_WIDE_READERS = frozenset(
+    {
+        Role.TENANT_ADMIN,
+        Role.SALES_DIRECTOR,
+        Role.FINANCE,
+        Role.MARKETING_MANAGER,
+        Role.MARKETING_USER,
+        Role.SUPPORT_SUPERVISOR,
+        Role.SUPPORT_AGENT,
+    }
+)
+
+_SUBORDINATE_USERS_SQL = f"SELECT user_id FROM ({SUBORDINATES_SQL}) AS below"  # noqa: S608 - constant SQL
+
+
+def owned_by_me_or_below(membership: Membership, owner_field: str = "owner") -> Q:
+    """Records owned by this member or by anyone below them, as one predicate (a recursive subquery)."""
+    below = RawSQL(_SUBORDINATE_USERS_SQL, (membership.pk, membership.pk))  # noqa: S611 - constant SQL
+    return Q(**{f"{owner_field}_id": membership.user_id}) | Q(**{f"{owner_field}_id__in": below})
+
+
+def visibility_predicate(membership: Membership, owner_field: str = "owner") -> Q:
+    if membership.role in COMPANY_WIDE_READERS:
+        return Q()
+    return owned_by_me_or_below(membership, owner_field)
+
+
+def role_predicate(role: str) -> Q | None:
+    """Visibility for a caller with a role but no person behind it (an API key): company-wide roles
+    see every record; other roles own nothing, so they see none (None)."""
+    return Q() if role in COMPANY_WIDE_READERS else None

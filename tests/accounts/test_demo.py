@@ -1,0 +1,38 @@
+"""The demo accounts are realistic: valid identifiers, real NAF codes, a group, contacts with consents."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts import identifiers
+from accounts.models import Account, Consent, Contact, consolidated_figures
+from crm.models import Tenant
+from crm.tenancy import tenant_scope
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_valid_french_accounts_once() -> None:
+    call_command("seed_demo", "--password", "demo-crm-2026", stdout=StringIO())
+    call_command("seed_demo", "--password", "demo-crm-2026", stdout=StringIO())
+
+    with tenant_scope(Tenant.objects.get(slug="demo")):
+        accounts = list(Account.objects.all())
+        group = Account.objects.get(legal_name="Groupe Durand Énergie")
+        figures = consolidated_figures(group)
+        contacts = Contact.objects.count()
+        consents = Consent.objects.count()
+        leman = Account.objects.filter(legal_name="Société Générale des Eaux du Léman").count()
+
+    assert len(accounts) == 14
+    for account in accounts:
+        assert identifiers.normalize_siret(account.siret) == account.siret
+        assert account.siren == identifiers.siren_from_siret(account.siret)
+        assert identifiers.vat_matches_siren(account.vat_number, account.siren)
+        assert identifiers.normalize_naf(account.naf_code) == account.naf_code
+    assert figures["subsidiaries"] == 3
+    assert contacts == consents == 27
+    assert leman == 1
