@@ -8,8 +8,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import Account, Address, Consent, Contact, Segment
+from accounts.models import Account, Address, Consent, Contact, Segment, TerritoryRule
+from accounts.territories import territories_realign
 from crm.models import Membership, Tenant
+from governance.models import Territory, TerritoryMember
 
 
 def luhn_complete(digits: str) -> str:
@@ -105,6 +107,28 @@ def _upsert(
     return account
 
 
+# territory, parent, postal-code prefixes (France), members
+TERRITORIES = [
+    ("France", None, [], []),
+    ("Nord et Île-de-France", "France", ["59", "62", "80", "75", "92", "93", "94", "35"], ["rep"]),
+    ("Sud-Est", "France", ["13", "69", "74", "39"], ["terrain.lyon"]),
+    ("Sud-Ouest et Centre", "France", ["33", "64", "44", "18"], ["inside"]),
+]
+
+
+def seed_territories(tenant: Tenant, memberships: dict[str, Membership]) -> None:
+    created: dict[str, Territory] = {}
+    for name, parent, prefixes, members in TERRITORIES:
+        territory, _new = Territory.objects.update_or_create(
+            name=name, defaults={"parent": created.get(parent or "")}
+        )
+        created[name] = territory
+        for prefix in prefixes:
+            TerritoryRule.objects.get_or_create(territory=territory, country="FR", postal_code_prefix=prefix)
+        for local in members:
+            TerritoryMember.objects.get_or_create(territory=territory, membership=memberships[local])
+
+
 def seed_accounts(tenant: Tenant, memberships: dict[str, Membership]) -> str:
     # Runs inside the demo tenant's scope: every new row takes its tenant from it.
     for position, name in enumerate(["PME", "ETI", "Grands comptes"]):
@@ -145,4 +169,9 @@ def seed_accounts(tenant: Tenant, memberships: dict[str, Membership]) -> str:
                 },
             )
             contacts += 1
-    return f"{len(accounts)} accounts (a group with {len(SUBSIDIARIES)} subsidiaries), {contacts} contacts"
+    seed_territories(tenant, memberships)
+    territories_realign()
+    return (
+        f"{len(accounts)} accounts (a group with {len(SUBSIDIARIES)} subsidiaries), {contacts} contacts, "
+        f"{len(TERRITORIES)} territories"
+    )

@@ -38,7 +38,7 @@ class Segment(TenantOwnedModel):
 
 class AccountQuerySet(models.QuerySet["Account"]):
     def visible_to(self, membership: Membership) -> AccountQuerySet:
-        return self.filter(visibility_predicate(membership))
+        return self.filter(visibility_predicate(membership, territory_field="territory"))
 
 
 AccountManager = TenantManager.from_queryset(AccountQuerySet)
@@ -119,6 +119,19 @@ class Account(TenantOwnedModel):
         related_name="accounts",
         verbose_name=_("segment"),
     )
+    territory = models.ForeignKey(
+        "governance.Territory",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("territory"),
+    )
+    territory_set_by_hand = models.BooleanField(
+        _("territory set by hand"),
+        default=False,
+        help_text=_("When set, the territory rules leave it alone."),
+    )
     # Relations
     origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices, blank=True)
     owner = models.ForeignKey(
@@ -178,6 +191,7 @@ class Account(TenantOwnedModel):
             models.Index(fields=["tenant", "owner"], name="accounts_account_owner_idx"),
             models.Index(fields=["tenant", "parent"], name="accounts_account_parent_idx"),
             models.Index(fields=["tenant", "siren"], name="accounts_account_siren_idx"),
+            models.Index(fields=["tenant", "territory"], name="accounts_account_territory_idx"),
             models.Index(fields=["tenant", "legal_name", "id"], name="accounts_account_name_idx"),
         ]
 
@@ -430,3 +444,30 @@ def consolidated_figures(account: Account) -> dict[str, Any]:
         )
         subsidiaries, revenue, potential = cursor.fetchone()
     return {"subsidiaries": subsidiaries, "revenue": Decimal(revenue), "potential": Decimal(potential)}
+
+
+class TerritoryRule(TenantOwnedModel):
+    """Places accounts in a territory by the country and postal code of their head office, and their
+    segment. The most specific matching rule wins (longest postal-code prefix, then a segment)."""
+
+    territory = models.ForeignKey(
+        "governance.Territory",
+        on_delete=models.CASCADE,
+        related_name="account_rules",
+        verbose_name=_("territory"),
+    )
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    postal_code_prefix = models.CharField(_("postal code prefix"), max_length=10, blank=True)
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("segment")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("territory rule")
+        verbose_name_plural = _("territory rules")
+        ordering = ["country", "-postal_code_prefix"]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.postal_code_prefix or '*'} → {self.territory}"

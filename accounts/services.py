@@ -17,10 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import identifiers
-from accounts.models import Account, Consent, Contact
+from accounts.models import Account, Address, Consent, Contact
+from accounts.territories import account_place_in_territory
 from crm.models import Tenant, User
 
 ACCOUNT_FIELDS = (
+    "territory",
+    "territory_set_by_hand",
     "legal_name", "trade_name", "legal_form", "siren", "siret", "vat_number", "naf_code", "naics_code",
     "website", "account_type", "revenue_band", "headcount_band", "segment", "origin", "owner", "partner",
     "parent", "currency", "customer_revenue", "estimated_potential", "last_purchase_date",
@@ -151,6 +154,7 @@ def account_update(
     current._history_user = actor  # type: ignore[attr-defined]
     current.save()
     current.refresh_from_db()
+    account_place_in_territory(account=current)
     return Outcome(current, warnings)
 
 
@@ -245,3 +249,35 @@ def contact_may_be_reached(*, contact: Contact, purpose: str) -> bool:
         return False
     consent = Consent.objects.filter(contact=contact, purpose=purpose).first()
     return consent is not None and consent.allows_contact
+
+
+ADDRESS_FIELDS = ("label", "line1", "line2", "postal_code", "city", "country")
+
+
+@transaction.atomic
+def address_save(
+    *, account: Account, kind: str, data: dict[str, Any], actor: User | None, address: Address | None = None
+) -> Address:
+    """Create or change an address; a new head office may move the account to another territory."""
+    values = {name: data[name] for name in ADDRESS_FIELDS if name in data}
+    errors: dict[str, list[str]] = {}
+    country = _collect(errors, "country", identifiers.normalize_country, values.get("country") or "FR")
+    values["country"] = country
+    if values.get("postal_code"):
+        values["postal_code"] = _collect(
+            errors, "postal_code", identifiers.normalize_postal_code, values["postal_code"], country=country
+        )
+    if errors:
+        raise ValidationError(errors)
+    if address is None and kind == Address.Kind.HEAD_OFFICE:
+        address = Address.objects.filter(account=account, kind=kind).first()
+    target = address or Address(tenant=account.tenant, account=account, kind=kind)
+    for name, value in values.items():
+        setattr(target, name, value)
+    target.kind = kind
+    target._history_user = actor  # type: ignore[attr-defined]
+    target.full_clean(exclude=["tenant"])
+    target.save()
+    if kind == Address.Kind.HEAD_OFFICE:
+        account_place_in_territory(account=account)
+    return target

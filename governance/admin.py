@@ -10,9 +10,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from crm.admin_site import TenantModelAdmin, tenant_admin
 from crm.models import Membership
-from governance.models import SecurityEvent, Team, TeamMember
+from governance.models import SecurityEvent, Team, TeamMember, Territory, TerritoryMember
 from governance.selectors import security_event_list_for_tenant
-from governance.services import team_check_parent
+from governance.services import team_check_parent, territory_check_parent
 
 
 class TeamMemberInline(admin.TabularInline):
@@ -72,3 +72,38 @@ class SecurityEventAdmin(TenantModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class TerritoryMemberInline(admin.TabularInline):
+    model = TerritoryMember
+    extra = 1
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "membership":
+            kwargs["queryset"] = Membership.objects.select_related("user")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return tenant_admin.has_permission(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+
+
+class TerritoryForm(forms.ModelForm):
+    class Meta:
+        model = Territory
+        fields = ["name", "parent"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        territory_check_parent(territory=self.instance, parent=cleaned.get("parent"))
+        return cleaned
+
+
+@admin.register(Territory, site=tenant_admin)
+class TerritoryAdmin(TenantModelAdmin, SimpleHistoryAdmin):
+    form = TerritoryForm
+    list_display = ["name", "parent"]
+    list_select_related = ["parent"]
+    search_fields = ["name"]
+    inlines = [TerritoryMemberInline]

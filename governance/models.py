@@ -155,3 +155,58 @@ class TenantGroupObjectPermission(GroupObjectPermissionAbstract):
         if self.tenant_id is None:
             self.tenant = current_tenant()
         super().save(*args, **kwargs)
+
+
+class Territory(TenantOwnedModel):
+    """A sales territory in a tree (e.g. France > Nord > Hauts-de-France). Members see the accounts of
+    their territories and of every territory below them."""
+
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent territory"),
+    )
+    members = models.ManyToManyField(
+        Membership, through="TerritoryMember", related_name="territories", verbose_name=_("members")
+    )
+
+    history = HistoricalRecords(excluded_fields=["members"])
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="governance_territory_tenant_name_unique")
+        ]
+        indexes = [models.Index(fields=["tenant", "parent"], name="gov_territory_parent_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TerritoryMember(TenantOwnedModel):
+    territory = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("territory")
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="territory_assignments", verbose_name=_("member")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("territory member")
+        verbose_name_plural = _("territory members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "territory", "membership"], name="governance_territorymember_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory} · {self.membership}"

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from crm.models import User
-from governance.models import SecurityEvent, Team
+from governance.models import SecurityEvent, Team, Territory
 
 
 def security_event_record(
@@ -29,6 +29,19 @@ def team_check_parent(*, team: Team, parent: Team | None) -> None:
         if team.pk is not None and current.pk == team.pk:
             raise ValidationError(
                 {"parent": _("A team cannot be placed below itself or one of its sub-teams.")}
+            )
+        seen.add(current.pk)
+        current = current.parent
+
+
+def territory_check_parent(*, territory: Territory, parent: Territory | None) -> None:
+    """A territory cannot sit below itself or below one of its own sub-territories."""
+    seen: set[int] = set()
+    current = parent
+    while current is not None and current.pk not in seen:
+        if territory.pk is not None and current.pk == territory.pk:
+            raise ValidationError(
+                {"parent": _("A territory cannot be placed below itself or one of its sub-territories.")}
             )
         seen.add(current.pk)
         current = current.parent

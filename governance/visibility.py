@@ -37,10 +37,33 @@ def owned_by_me_or_below(membership: Membership, owner_field: str = "owner") -> 
     return Q(**{f"{owner_field}_id": membership.user_id}) | Q(**{f"{owner_field}_id__in": below})
 
 
-def visibility_predicate(membership: Membership, owner_field: str = "owner") -> Q:
+# The territories a member belongs to, and every territory below them, for one tenant.
+MY_TERRITORIES_SQL = """
+WITH RECURSIVE mine(id) AS (
+    SELECT territory_id FROM governance_territorymember WHERE membership_id = %s
+  UNION
+    SELECT t.id FROM governance_territory t JOIN mine m ON t.parent_id = m.id
+)
+SELECT id FROM mine
+"""
+
+
+def in_my_territories(membership: Membership, territory_field: str = "territory") -> Q:
+    territories = RawSQL(MY_TERRITORIES_SQL, (membership.pk,))  # noqa: S611 - constant SQL
+    return Q(**{f"{territory_field}_id__in": territories})
+
+
+def visibility_predicate(
+    membership: Membership, owner_field: str = "owner", territory_field: str | None = None
+) -> Q:
+    """Company-wide roles see everything; others what they or anyone below them own, and (for models
+    placed in territories) what lies in their territories."""
     if membership.role in COMPANY_WIDE_READERS:
         return Q()
-    return owned_by_me_or_below(membership, owner_field)
+    predicate = owned_by_me_or_below(membership, owner_field)
+    if territory_field is not None:
+        predicate |= in_my_territories(membership, territory_field)
+    return predicate
 
 
 def role_predicate(role: str) -> Q | None:
