@@ -18,6 +18,7 @@ from accounts import services
 from accounts.models import Account, Contact
 from crm.models import ApiKey, Membership, User
 from crm.tenancy import current_tenant
+from governance.field_policies import hidden_fields
 from governance.permissions import Reach, role_reach
 from governance.visibility import role_predicate
 
@@ -70,6 +71,8 @@ def owner_for(request: Request, owner_id: int | None) -> User:
 
 
 class AccountSerializer(serializers.ModelSerializer):
+    """Fields the key's role may not read (field policies) are left out of every response."""
+
     relationship_status = serializers.CharField(read_only=True)
     owner = serializers.IntegerField(source="owner_id", required=False)
     # DRF's metaclass moves declared fields off the class: "parent" does not clash with Field.parent.
@@ -94,6 +97,22 @@ class AccountSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, Any]] = {
             name: {"validators": [], "max_length": None} for name in identifiers
         }
+
+    def to_representation(self, instance: Account) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        for name in self.context.get("hidden_fields", ()):
+            data.pop(name, None)
+        return data
+
+
+class AccountApiMixin:
+    """Field policies of the key's role, looked up once per request (not once per row)."""
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        key: ApiKey = self.request.auth  # type: ignore[attr-defined]
+        context["hidden_fields"] = hidden_fields(key.role, Account)
+        return context
 
 
 def _related(model: type[Any], pk: int | None, field: str) -> Any:
@@ -121,7 +140,7 @@ def _account_data(request: Request, validated: dict[str, Any], *, partial: bool)
 @extend_schema_view(
     get=extend_schema(operation_id="accounts_list"), post=extend_schema(operation_id="accounts_create")
 )
-class AccountListApi(generics.ListCreateAPIView):
+class AccountListApi(AccountApiMixin, generics.ListCreateAPIView):
     serializer_class = AccountSerializer
     permission_classes = [RoleAllows]
 
@@ -134,13 +153,14 @@ class AccountListApi(generics.ListCreateAPIView):
         outcome = services.account_create(
             tenant=current_tenant(),
             actor=None,
+            role=request.auth.role,  # type: ignore[union-attr]
             data=_account_data(request, serializer.validated_data, partial=False),
         )
-        body = AccountSerializer(outcome.record).data
+        body = AccountSerializer(outcome.record, context=self.get_serializer_context()).data
         return Response({**body, "warnings": outcome.warnings}, status=201)
 
 
-class AccountDetailApi(generics.RetrieveUpdateAPIView):
+class AccountDetailApi(AccountApiMixin, generics.RetrieveUpdateAPIView):
     serializer_class = AccountSerializer
     permission_classes = [RoleAllows]
     http_method_names = ["get", "patch", "head", "options"]
@@ -156,10 +176,12 @@ class AccountDetailApi(generics.RetrieveUpdateAPIView):
         outcome = services.account_update(
             account=account,
             actor=None,
+            role=request.auth.role,  # type: ignore[union-attr]
             data=_account_data(request, serializer.validated_data, partial=True),
             expected_version=int(version) if version is not None else None,
         )
-        return Response({**AccountSerializer(outcome.record).data, "warnings": outcome.warnings})
+        body = AccountSerializer(outcome.record, context=self.get_serializer_context()).data
+        return Response({**body, "warnings": outcome.warnings})
 
 
 class ContactSerializer(serializers.ModelSerializer):

@@ -23,3 +23,19 @@ class AccountsConfig(AppConfig):
         from crm import demo
 
         demo.register(demo.DemoSeeder("accounts", seed_accounts, order=10))
+
+        from crm.roles import Role
+        from governance import field_policies
+
+        sales = {
+            Role.TENANT_ADMIN,
+            Role.SALES_DIRECTOR,
+            Role.SALES_MANAGER,
+            Role.FIELD_SALES_REP,
+            Role.INSIDE_SALES_REP,
+        }
+        # Revenue is finance's business too; the estimated potential is the sales organisation's own.
+        field_policies.register(
+            "accounts.account", "customer_revenue", read_roles={*sales, Role.FINANCE}, edit_roles=sales
+        )
+        field_policies.register("accounts.account", "estimated_potential", read_roles=sales, edit_roles=sales)

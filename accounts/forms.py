@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import identifiers
 from accounts.models import Account, Consent, Contact, Segment
 from crm.models import Membership, User
+from governance.field_policies import locked_fields
 
 # People type identifiers and phones with spaces and dots: longer than the stored, normalised value.
 LOOSE_IDENTIFIER_LENGTH = 40
@@ -85,6 +86,9 @@ class AccountForm(ParseOnlyModelForm):
         fields["website"].widget.attrs["placeholder"] = "https://"
         for name in ("customer_revenue", "estimated_potential"):
             fields[name].widget.attrs["inputmode"] = "decimal"
+        # Field policies: a field the role may not change is not offered at all.
+        for name in locked_fields(membership.role, Account):
+            fields.pop(name, None)
         for name in ("siren", "siret"):
             fields[name].widget.attrs["inputmode"] = "numeric"
         if self.instance.pk is None:

@@ -20,6 +20,7 @@ from accounts import identifiers
 from accounts.models import Account, Address, Consent, Contact
 from accounts.territories import account_place_in_territory
 from crm.models import Tenant, User
+from governance.field_policies import locked_fields
 
 ACCOUNT_FIELDS = (
     "territory",
@@ -118,8 +119,25 @@ def _check_siret_is_free(account: Account) -> None:
         raise ValidationError({"siret": _("Another account already has this SIRET.")})
 
 
+def _refuse_locked_fields(role: str | None, data: dict[str, Any], current: Account | None) -> None:
+    """A role may not set or change a sensitive field its company's field policy keeps from it."""
+    if role is None:
+        return
+    refused = {
+        name
+        for name in locked_fields(role, Account)
+        if name in data and data[name] != (getattr(current, name) if current is not None else None)
+    }
+    if refused:
+        raise ValidationError({name: _("Your role may not change this field.") for name in sorted(refused)})
+
+
 @transaction.atomic
-def account_create(*, tenant: Tenant, actor: User | None, data: dict[str, Any]) -> Outcome:
+def account_create(
+    *, tenant: Tenant, actor: User | None, data: dict[str, Any], role: str | None = None
+) -> Outcome:
+    """Create an account. `role` (the acting member's or API key's) applies the field policies."""
+    _refuse_locked_fields(role, data, None)
     cleaned, warnings = account_normalize(data, tenant=tenant)
     values = {name: cleaned[name] for name in (*ACCOUNT_FIELDS, "naf_version") if name in cleaned}
     values.setdefault("owner", actor)
@@ -134,10 +152,17 @@ def account_create(*, tenant: Tenant, actor: User | None, data: dict[str, Any]) 
 
 @transaction.atomic
 def account_update(
-    *, account: Account, actor: User | None, data: dict[str, Any], expected_version: int | None = None
+    *,
+    account: Account,
+    actor: User | None,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    role: str | None = None,
 ) -> Outcome:
-    """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit."""
+    """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit;
+    `role` applies the field policies."""
     current = Account.objects.select_for_update().get(pk=account.pk)
+    _refuse_locked_fields(role, data, current)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
             _("Someone else changed this account since you opened it. Reload it to see their changes.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,6 +32,7 @@ from accounts.filters import AccountFilter, ContactFilter, SortOrder
 from accounts.forms import AccountForm, ConsentForm, ContactForm
 from accounts.models import Account, Address, Consent, Contact, Segment, consolidated_figures
 from crm.models import Membership, Tenant, User
+from governance.field_policies import hidden_fields, readable_sensitive_fields, record_reads
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
@@ -46,6 +47,13 @@ ACCOUNT_SORTS = {
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 # Bookkeeping columns that change on every save: not worth a line in the history.
 HISTORY_NOISE = ("version", "naf_version")
+# Context keys of the detail page that carry a sensitive field, and the field they carry.
+SENSITIVE_CONTEXT = {
+    "customer_revenue": "customer_revenue",
+    "consolidated_revenue": "customer_revenue",
+    "estimated_potential": "estimated_potential",
+    "consolidated_potential": "estimated_potential",
+}
 
 
 class TenantRequest(HttpRequest):
@@ -191,7 +199,10 @@ def _display_value(field: models.Field[Any, Any], value: Any, names: dict[str, d
 
 
 def history_entries(
-    records: Sequence[Any], model: type[models.Model], related_names: dict[str, QuerySet[Any]]
+    records: Sequence[Any],
+    model: type[models.Model],
+    related_names: dict[str, QuerySet[Any]],
+    hidden: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """Newest first: when, who, and each changed field as (verbose name, old, new).
 
@@ -203,7 +214,8 @@ def history_entries(
         previous = records[index + 1] if index + 1 < len(records) else None
         delta = None
         if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous, excluded_fields=HISTORY_NOISE)
+            # Fields the role may not read are not shown in their history either.
+            delta = record.diff_against(previous, excluded_fields=[*HISTORY_NOISE, *hidden])
         deltas.append((record, delta))
     wanted: dict[str, set[Any]] = {name: set() for name in related_names}
     for _record, delta in deltas:
@@ -320,9 +332,14 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
             ("history", _("History")),
         ],
         "status": relationship_status_label(account),
+        "hidden": hidden_fields(request.membership.role, Account),
         "may_change": request.user.has_perm("accounts.change_account", account),
         "may_add_contact": request.user.has_perm("accounts.add_contact"),
     }
+    if tab in ("overview", "group"):
+        shown = readable_sensitive_fields(request.membership.role, Account)
+        if shown:
+            record_reads(user=request.user, objects=[account], fields=shown)
     if tab == "overview":
         context.update(
             siren=identifiers.format_siren(account.siren) if account.siren else "",
@@ -366,7 +383,14 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
                 "parent": Account.objects.visible_to(request.membership),
                 "partner": Account.objects.visible_to(request.membership),
             },
+            hidden=context["hidden"],
         )
+    # Field policies: a value the role may not read never reaches the template.
+    for key, field_name in SENSITIVE_CONTEXT.items():
+        if field_name in context["hidden"]:
+            context.pop(key, None)
+            for row in context.get("subsidiaries", []):
+                row.pop(key.removeprefix("customer_").removeprefix("estimated_"), None)
     template = "accounts/account_detail.html"
     htmx = request.htmx  # type: ignore[attr-defined]
     if htmx and not htmx.history_restore_request:
@@ -393,7 +417,10 @@ def account_create(request: TenantRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.account_create(
-                tenant=request.tenant, actor=request.user, data=form.cleaned_data
+                tenant=request.tenant,
+                actor=request.user,
+                data=form.cleaned_data,
+                role=request.membership.role,
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -421,7 +448,11 @@ def account_update(request: TenantRequest, pk: int) -> HttpResponse:
         expected_version = data.pop("version")
         try:
             outcome = services.account_update(
-                account=account, actor=request.user, data=data, expected_version=expected_version
+                account=account,
+                actor=request.user,
+                data=data,
+                expected_version=expected_version,
+                role=request.membership.role,
             )
         except ValidationError as error:
             form.add_service_errors(error)

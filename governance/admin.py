@@ -6,11 +6,22 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from crm.admin_site import TenantModelAdmin, tenant_admin
 from crm.models import Membership
-from governance.models import SecurityEvent, Team, TeamMember, Territory, TerritoryMember
+from crm.roles import Role
+from governance import field_policies
+from governance.models import (
+    FieldPolicy,
+    SecurityEvent,
+    SensitiveFieldRead,
+    Team,
+    TeamMember,
+    Territory,
+    TerritoryMember,
+)
 from governance.selectors import security_event_list_for_tenant
 from governance.services import team_check_parent, territory_check_parent
 
@@ -107,3 +118,55 @@ class TerritoryAdmin(TenantModelAdmin, SimpleHistoryAdmin):
     list_select_related = ["parent"]
     search_fields = ["name"]
     inlines = [TerritoryMemberInline]
+
+
+class FieldPolicyForm(forms.ModelForm):
+    field = forms.ChoiceField(label=_("Sensitive field"))
+    read_roles = forms.MultipleChoiceField(
+        label=_("May read"), choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    edit_roles = forms.MultipleChoiceField(
+        label=_("May change"), choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = FieldPolicy
+        fields = ["read_roles", "edit_roles"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [  # type: ignore[attr-defined]
+            (f"{item.model_label}.{item.field_name}", f"{item.model_label} · {item.field_name}")
+            for item in field_policies.sensitive_fields()
+        ]
+        if self.instance.pk:
+            self.initial["field"] = f"{self.instance.model_label}.{self.instance.field_name}"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        model_label, _dot, field_name = (cleaned.get("field") or "").rpartition(".")
+        self.instance.model_label, self.instance.field_name = model_label, field_name
+        return cleaned
+
+
+@admin.register(FieldPolicy, site=tenant_admin)
+class FieldPolicyAdmin(TenantModelAdmin, SimpleHistoryAdmin):
+    form = FieldPolicyForm
+    fields = ["field", "read_roles", "edit_roles"]
+    list_display = ["model_label", "field_name"]
+
+
+@admin.register(SensitiveFieldRead, site=tenant_admin)
+class SensitiveFieldReadAdmin(TenantModelAdmin):
+    list_display = ["read_at", "user", "model_label", "object_id", "field_name"]
+    list_filter = ["model_label", "field_name"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

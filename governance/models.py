@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -210,3 +211,56 @@ class TerritoryMember(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.territory} · {self.membership}"
+
+
+class FieldPolicy(TenantOwnedModel):
+    """A tenant's own allow-list for one sensitive field: which roles may read it, which may change it.
+    Without a row, the defaults registered by the field's app apply (governance.field_policies)."""
+
+    model_label = models.CharField(_("record type"), max_length=100)
+    field_name = models.CharField(_("field"), max_length=100)
+    read_roles = ArrayField(
+        models.CharField(max_length=32), default=list, blank=True, verbose_name=_("may read")
+    )
+    edit_roles = ArrayField(
+        models.CharField(max_length=32), default=list, blank=True, verbose_name=_("may change")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("field policy")
+        verbose_name_plural = _("field policies")
+        ordering = ["model_label", "field_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "model_label", "field_name"], name="governance_fieldpolicy_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_label}.{self.field_name}"
+
+
+class SensitiveFieldRead(TenantOwnedModel):
+    """The access log of sensitive fields: who saw which field of which record, and when."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    model_label = models.CharField(_("record type"), max_length=100)
+    object_id = models.BigIntegerField(_("record"))
+    field_name = models.CharField(_("field"), max_length=100)
+    read_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sensitive field read")
+        verbose_name_plural = _("sensitive field reads")
+        ordering = ["-read_at"]
+        indexes = [
+            models.Index(fields=["tenant", "model_label", "object_id"], name="gov_sensitive_read_object_idx"),
+            models.Index(fields=["tenant", "user", "-read_at"], name="gov_sensitive_read_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.model_label}.{self.field_name} #{self.object_id}"

@@ -1,0 +1,112 @@
+"""Field policies: sensitive fields readable or changeable only by allowed roles, in pages and API alike;
+a tenant may change the allow-list; every read of a sensitive field is logged."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from accounts import services
+from accounts.models import Account
+from crm.roles import Role
+from crm.services import api_key_create
+from crm.tenancy import tenant_scope
+from governance.models import FieldPolicy, SensitiveFieldRead
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account(tenant, member) -> Account:
+    owner = member(tenant, Role.SALES_DIRECTOR)
+    with tenant_scope(tenant):
+        data = {
+            "legal_name": "Durand SA",
+            "customer_revenue": Decimal("1250000"),
+            "estimated_potential": Decimal("987654"),
+        }
+        return services.account_create(tenant=tenant, actor=owner.user, data=data).record
+
+
+def test_finance_sees_revenue_but_not_potential_and_the_read_is_logged(tenant, account, client_of) -> None:
+    client, finance = client_of(tenant, Role.FINANCE)
+
+    page = client.get(f"/t/durand/accounts/{account.pk}/", headers={"accept-language": "en"})
+
+    assert page.status_code == 200
+    assert "1,250,000.00" in page.text
+    assert "987,654" not in page.text
+    assert "Estimated potential" not in page.text
+    with tenant_scope(tenant):
+        reads = set(SensitiveFieldRead.objects.values_list("user_id", "object_id", "field_name"))
+    assert reads == {(finance.user_id, account.pk, "customer_revenue")}
+
+
+def test_a_director_sees_both_and_both_reads_are_logged(tenant, account, client_of) -> None:
+    client, director = client_of(tenant, Role.SALES_DIRECTOR)
+
+    page = client.get(f"/t/durand/accounts/{account.pk}/", headers={"accept-language": "en"})
+
+    assert "987,654.00" in page.text
+    with tenant_scope(tenant):
+        fields = set(
+            SensitiveFieldRead.objects.filter(user=director.user).values_list("field_name", flat=True)
+        )
+    assert fields == {"customer_revenue", "estimated_potential"}
+
+
+def test_the_group_tab_and_the_history_hide_the_potential_from_finance(tenant, account, client_of) -> None:
+    client, _finance = client_of(tenant, Role.FINANCE)
+    with tenant_scope(tenant):
+        services.account_update(account=account, actor=None, data={"estimated_potential": Decimal("111222")})
+
+    group = client.get(f"/t/durand/accounts/{account.pk}/?tab=group", headers={"accept-language": "en"})
+    history = client.get(f"/t/durand/accounts/{account.pk}/?tab=history", headers={"accept-language": "en"})
+
+    assert "987,654" not in group.text
+    assert "111,222" not in history.text
+    assert "987,654" not in history.text
+
+
+def test_a_tenant_can_open_the_potential_to_finance(tenant, account, client_of) -> None:
+    client, _finance = client_of(tenant, Role.FINANCE)
+    with tenant_scope(tenant):
+        FieldPolicy.objects.create(
+            model_label="accounts.account",
+            field_name="estimated_potential",
+            read_roles=[Role.FINANCE, Role.SALES_DIRECTOR],
+            edit_roles=[Role.SALES_DIRECTOR],
+        )
+
+    page = client.get(f"/t/durand/accounts/{account.pk}/", headers={"accept-language": "en"})
+
+    assert "987,654.00" in page.text
+
+
+def test_the_api_leaves_out_fields_the_keys_role_may_not_read(tenant, account) -> None:
+    with tenant_scope(tenant):
+        secret = api_key_create(tenant=tenant, name="Compta", role=Role.FINANCE, actor=None)[1]
+
+    body = (
+        Client().get(f"/api/v1/accounts/{account.pk}/", headers={"authorization": f"Bearer {secret}"}).json()
+    )
+
+    assert body["customer_revenue"] == "1250000.00"
+    assert "estimated_potential" not in body
+
+
+def test_a_role_that_may_not_change_a_field_is_refused_by_the_service(tenant, account) -> None:
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with tenant_scope(tenant), translation.override("en"), pytest.raises(ValidationError) as raised:
+        services.account_update(
+            account=account, actor=None, data={"estimated_potential": Decimal("1")}, role=Role.SUPPORT_AGENT
+        )
+
+    assert raised.value.message_dict == {"estimated_potential": ["Your role may not change this field."]}
+    with tenant_scope(tenant):
+        account.refresh_from_db()
+    assert account.estimated_potential == Decimal("987654.00")
