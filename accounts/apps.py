@@ -39,3 +39,7 @@ class AccountsConfig(AppConfig):
             "accounts.account", "customer_revenue", read_roles={*sales, Role.FINANCE}, edit_roles=sales
         )
         field_policies.register("accounts.account", "estimated_potential", read_roles=sales, edit_roles=sales)
+
+        from accounts.search import register_search
+
+        register_search()

@@ -46,6 +46,9 @@ class ParseOnlyModelForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class AccountForm(ParseOnlyModelForm):
+    """The account's fields, and on creation its head office and, when asked, why to go on despite
+    likely duplicates. `service_arguments()` splits the input the way the services take it."""
+
     siren = forms.CharField(label=_("SIREN"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH)
     siret = forms.CharField(
         label=_("SIRET"),
@@ -58,6 +61,19 @@ class AccountForm(ParseOnlyModelForm):
     )
     naf_code = forms.CharField(label=_("NAF/APE code"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # Head office, on creation: its postal code also feeds the duplicate check and the territory rules.
+    head_office_line1 = forms.CharField(label=_("Address"), required=False, max_length=200)
+    head_office_postal_code = forms.CharField(label=_("Postal code"), required=False, max_length=10)
+    head_office_city = forms.CharField(label=_("City"), required=False, max_length=120)
+    head_office_country = forms.CharField(label=_("Country"), required=False, max_length=60, initial="FR")
+    duplicate_reason = forms.CharField(
+        label=_("Why create it anyway?"),
+        required=False,
+        max_length=300,
+        help_text=_("Only if the companies listed above are really different from this one."),
+    )
+
+    HEAD_OFFICE_FIELDS = ("line1", "postal_code", "city", "country")
 
     class Meta:
         model = Account
@@ -83,6 +99,9 @@ class AccountForm(ParseOnlyModelForm):
             label=fields["currency"].label, choices=identifiers.currency_choices(), initial="EUR"
         )
         fields["legal_name"].required = True
+        if self.instance.pk is not None:
+            for name in (*(f"head_office_{part}" for part in self.HEAD_OFFICE_FIELDS), "duplicate_reason"):
+                fields.pop(name)
         fields["website"].widget.attrs["placeholder"] = "https://"
         for name in ("customer_revenue", "estimated_potential"):
             fields[name].widget.attrs["inputmode"] = "decimal"
@@ -95,6 +114,15 @@ class AccountForm(ParseOnlyModelForm):
             del fields["version"]
         else:
             fields["version"].required = True
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        head_office = {part: data.pop(f"head_office_{part}", "") for part in self.HEAD_OFFICE_FIELDS}
+        reason = data.pop("duplicate_reason", "") or ""
+        data.pop("version", None)
+        if not any(value for name, value in head_office.items() if name != "country"):
+            head_office = {}
+        return {"data": data, "head_office": head_office, "duplicate_reason": reason}
 
 
 class ContactForm(ParseOnlyModelForm):

@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import identifiers
+from accounts.duplicates import Duplicate, account_duplicates
 from accounts.models import Account, Address, Consent, Contact
 from accounts.territories import account_place_in_territory
 from crm.models import Tenant, User
+from governance import search
 from governance.field_policies import locked_fields
 
 ACCOUNT_FIELDS = (
@@ -132,21 +134,49 @@ def _refuse_locked_fields(role: str | None, data: dict[str, Any], current: Accou
         raise ValidationError({name: _("Your role may not change this field.") for name in sorted(refused)})
 
 
+class PossibleDuplicates(ValidationError):
+    """Raised before writing when the record looks like existing ones; the caller shows them and may
+    go on by giving a reason, which the history keeps."""
+
+    def __init__(self, duplicates: list[Duplicate]) -> None:
+        super().__init__(_("This looks like a record that already exists."), code="possible_duplicates")
+        self.duplicates = duplicates
+
+
 @transaction.atomic
 def account_create(
-    *, tenant: Tenant, actor: User | None, data: dict[str, Any], role: str | None = None
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    data: dict[str, Any],
+    role: str | None = None,
+    head_office: dict[str, Any] | None = None,
+    duplicate_reason: str = "",
 ) -> Outcome:
-    """Create an account. `role` (the acting member's or API key's) applies the field policies."""
+    """Create an account (and its head office). `role` (the acting member's or API key's) applies the
+    field policies. Likely duplicates stop the creation unless `duplicate_reason` says why to go on."""
     _refuse_locked_fields(role, data, None)
     cleaned, warnings = account_normalize(data, tenant=tenant)
     values = {name: cleaned[name] for name in (*ACCOUNT_FIELDS, "naf_version") if name in cleaned}
     values.setdefault("owner", actor)
     account = Account(tenant=tenant, **values)
     _check_parent(None, account.parent)
-    account._history_user = actor  # type: ignore[attr-defined]
     _check_siret_is_free(account)
+    if not duplicate_reason.strip():
+        postal_code = (head_office or {}).get("postal_code", "")
+        duplicates = account_duplicates({**cleaned, "postal_code": postal_code})
+        if duplicates:
+            raise PossibleDuplicates(duplicates)
+    account._history_user = actor  # type: ignore[attr-defined]
+    if duplicate_reason.strip():
+        account._change_reason = _("Created despite likely duplicates: %(reason)s") % {  # type: ignore[attr-defined]
+            "reason": duplicate_reason.strip()
+        }
     account.full_clean(exclude=["tenant"])
     account.save()
+    search.index(account)
+    if head_office and any(head_office.values()):
+        address_save(account=account, kind=Address.Kind.HEAD_OFFICE, data=head_office, actor=actor)
     return Outcome(account, warnings)
 
 
@@ -168,6 +198,7 @@ def account_update(
             _("Someone else changed this account since you opened it. Reload it to see their changes.")
         )
     merged = {name: getattr(current, name) for name in ACCOUNT_FIELDS} | dict(data)
+    names_before = (current.legal_name, current.trade_name)
     cleaned, warnings = account_normalize(merged, tenant=current.tenant)
     for name in (*ACCOUNT_FIELDS, "naf_version"):
         if name in cleaned:
@@ -180,6 +211,9 @@ def account_update(
     current.save()
     current.refresh_from_db()
     account_place_in_territory(account=current)
+    search.index(current)
+    if (current.legal_name, current.trade_name) != names_before:
+        search.index_many(current.contacts.select_related("account"))  # contacts are found by company name
     return Outcome(current, warnings)
 
 
@@ -213,6 +247,7 @@ def contact_create(*, tenant: Tenant, actor: User | None, data: dict[str, Any]) 
     contact._history_user = actor  # type: ignore[attr-defined]
     contact.full_clean(exclude=["tenant"])
     contact.save()
+    search.index(contact)
     return Outcome(contact)
 
 
@@ -235,6 +270,7 @@ def contact_update(
     current._history_user = actor  # type: ignore[attr-defined]
     current.save()
     current.refresh_from_db()
+    search.index(current)
     return Outcome(current)
 
 
@@ -305,4 +341,5 @@ def address_save(
     target.save()
     if kind == Address.Kind.HEAD_OFFICE:
         account_place_in_territory(account=account)
+    search.index(account)  # found by city and postal code
     return target

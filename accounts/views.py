@@ -414,13 +414,20 @@ def account_create(request: TenantRequest) -> HttpResponse:
         membership=request.membership,
         initial={"owner": request.user.pk, "currency": "EUR"},
     )
+    duplicates: list[Any] = []
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.account_create(
                 tenant=request.tenant,
                 actor=request.user,
-                data=form.cleaned_data,
                 role=request.membership.role,
+                **form.service_arguments(),
+            )
+        except services.PossibleDuplicates as found:
+            duplicates = found.duplicates
+            form.add_error(
+                "duplicate_reason",
+                _("Check the companies listed above; give a reason to create this one anyway."),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -429,7 +436,8 @@ def account_create(request: TenantRequest) -> HttpResponse:
             form.add_error("siret", _("Another account already has this SIRET."))
         else:
             return _account_saved(request, outcome, _("The account was created."))
-    return render(request, "accounts/account_form.html", {"form": form, "account": None})
+    context = {"form": form, "account": None, "duplicates": duplicates}
+    return render(request, "accounts/account_form.html", context)
 
 
 @login_required

@@ -22,6 +22,15 @@ USER_SETTING = "(SELECT nullif(current_setting('app.user_id', true), '')::bigint
 OWN_ROW_TABLES = {"crm_membership": "user_id"}
 
 
+def definer_only_tables() -> list[str]:
+    """Tables with a tenant_id but no RLS by design (settings.CRM_DEFINER_ONLY_TABLES, e.g. search_entry):
+    the application role has no privilege on them and reaches them only through SECURITY DEFINER
+    functions that filter on app.tenant_id themselves (ARCHITECTURE.md, "Search under RLS")."""
+    from django.conf import settings
+
+    return list(getattr(settings, "CRM_DEFINER_ONLY_TABLES", ()))
+
+
 def tenant_owned_models() -> list[type[models.Model]]:
     from crm.models import Tenant
 
@@ -104,9 +113,17 @@ class TableReport:
     expected_using: str = ""
     expected_check: str = ""
     other_permissive_policies: tuple[str, ...] = ()
+    definer_only: bool = False
+    app_role_privileges: tuple[str, ...] = ()
 
     @property
     def problems(self) -> list[str]:
+        if self.definer_only:
+            # No RLS by design; what keeps it closed is that the application role cannot touch it.
+            if not self.app_role_privileges:
+                return []
+            held = ", ".join(self.app_role_privileges)
+            return [f"the application role holds {held} on this definer-only table"]
         problems = []
         if not self.rls_enabled:
             problems.append("row-level security is not enabled")
@@ -149,8 +166,12 @@ def inspect_tables(connection: BaseDatabaseWrapper) -> list[TableReport]:
         )
         from_catalog = {row[0] for row in cursor.fetchall()}
         tables = sorted(from_catalog | set(tenant_owned_tables()))
+        definer_only = set(definer_only_tables())
         reports = []
         for table in tables:
+            if table in definer_only:
+                reports.append(_definer_only_report(cursor, table))
+                continue
             expected_using, expected_check = _canonical_expressions(cursor, table)
             cursor.execute(
                 "SELECT c.relrowsecurity, c.relforcerowsecurity,"
@@ -175,6 +196,29 @@ def inspect_tables(connection: BaseDatabaseWrapper) -> list[TableReport]:
                 )
         cursor.execute("DROP TABLE IF EXISTS crm_policy_probe")
     return reports
+
+
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+
+
+def _definer_only_report(cursor: Any, table: str) -> TableReport:
+    from django.conf import settings
+
+    cursor.execute(
+        "SELECT c.relrowsecurity, c.relforcerowsecurity,"
+        " ARRAY(SELECT p FROM unnest(%s::text[]) AS p"
+        "   WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)"
+        "   AND has_table_privilege(%s, c.oid, p))"
+        " FROM pg_class c WHERE c.oid = to_regclass(%s)",
+        [list(TABLE_PRIVILEGES), settings.CRM_APP_DB_ROLE, settings.CRM_APP_DB_ROLE, table],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return TableReport(table, False, False, None, None, definer_only=True)
+    enabled, forced, privileges = row
+    return TableReport(
+        table, enabled, forced, None, None, definer_only=True, app_role_privileges=tuple(privileges)
+    )
 
 
 @dataclass(frozen=True)
@@ -208,3 +252,7 @@ def grant_application_role(connection: BaseDatabaseWrapper, role: str) -> None:
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role_q}")
         cursor.execute(f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {role_q}")
         cursor.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role_q}")
+        for table in definer_only_tables():
+            cursor.execute("SELECT to_regclass(%s)", [table])
+            if cursor.fetchone()[0] is not None:
+                cursor.execute(f"REVOKE ALL ON {quote(table)} FROM {role_q}")

@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from crm import views
 from crm.admin_site import tenant_admin
+from governance.views_search import search_results
 
 app_patterns = (
     [path("", views.tenant_home, name="home")],
@@ -15,6 +16,7 @@ app_patterns = (
 urlpatterns = [
     path("", include(app_patterns)),
     path("accounts/", include("accounts.urls")),
+    path("search/", search_results, name="search"),
     path("admin/", tenant_admin.urls),
     # The shared layout links these by name inside a tenant too.
     path("i18n/setlang/", set_language, name="set_language"),

@@ -106,6 +106,9 @@ for _alias in DATABASES.values():
 DATABASE_ROUTERS = ["crm.routers.OwnerMigratesRouter"]
 # The application role is granted DML on every table by the owner after each migration.
 CRM_APP_DB_ROLE = env.str("CRM_APP_DB_ROLE", default=DATABASES["default"]["USER"])
+# Tables with a tenant_id but no RLS, closed to the application role and reached only through SECURITY
+# DEFINER functions that filter on the tenant (ARCHITECTURE.md, "Search under RLS").
+CRM_DEFINER_ONLY_TABLES = ["search_entry"]
 # Loud, local-only escape: serve even though the application role is privileged.
 CRM_ALLOW_PRIVILEGED_DB_ROLE = env.bool("CRM_ALLOW_PRIVILEGED_DB_ROLE", default=False)
 

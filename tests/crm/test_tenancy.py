@@ -54,10 +54,31 @@ def test_every_tenant_owned_table_has_rls_enabled_forced_and_the_tenant_policy()
     assert tables <= set(reports)
     assert {table: report.problems for table, report in reports.items() if report.problems} == {}
     for report in reports.values():
+        if report.definer_only:
+            assert report.app_role_privileges == ()
+            continue
         assert report.rls_enabled
         assert report.rls_forced
         assert "app.tenant_id" in (report.policy_using or "")
         assert "IS NULL" not in (report.policy_using or "").upper()
+
+
+def test_a_definer_only_table_is_reported_when_the_application_role_may_read_it(settings) -> None:
+    # Given a table declared definer-only (no RLS by design) that a careless GRANT opened
+    settings.CRM_DEFINER_ONLY_TABLES = [*settings.CRM_DEFINER_ONLY_TABLES, "definer_notes"]
+    with owner_connection() as owner:
+        owner.execute("CREATE TABLE definer_notes (id bigint, tenant_id bigint)")
+    try:
+        closed = {report.table: report for report in inspect_tables(connection)}["definer_notes"]
+        with owner_connection() as owner:
+            owner.execute(f"GRANT SELECT ON definer_notes TO {connection.settings_dict['USER']}")
+        opened = {report.table: report for report in inspect_tables(connection)}["definer_notes"]
+    finally:
+        with owner_connection() as owner:
+            owner.execute("DROP TABLE definer_notes")
+
+    assert closed.problems == []
+    assert opened.problems == ["the application role holds SELECT on this definer-only table"]
 
 
 def test_a_table_with_a_tenant_column_but_no_rls_is_reported() -> None:

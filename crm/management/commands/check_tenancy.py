@@ -32,5 +32,8 @@ class Command(BaseCommand):
             raise CommandError(f"{len(problems)} tenancy gap(s) found.")
         self.stdout.write(f"role {role.name}: not superuser, no BYPASSRLS")
         for report in reports:
-            self.stdout.write(f"✓ {report.table}: RLS enabled, forced, policy on tenant_id")
+            if report.definer_only:
+                self.stdout.write(f"✓ {report.table}: closed to the application role (SECURITY DEFINER only)")
+            else:
+                self.stdout.write(f"✓ {report.table}: RLS enabled, forced, policy on tenant_id")
         self.stdout.write(self.style.SUCCESS(f"Tenancy OK: {len(reports)} tenant tables locked."))
