@@ -21,7 +21,7 @@ TENANT = "nullif(current_setting('app.tenant_id', true), '')::bigint"
 
 CREATE_SQL = f"""
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS unaccent;
+-- unaccent (or its stand-in) comes from crm 0004_search_extensions.
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'btree_gin') THEN
@@ -198,7 +198,7 @@ def grant_execute_only(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0003_apikey_unique_in_tenant"),
+        ("crm", "0004_search_extensions"),
         ("governance", "0003_field_policies"),
     ]
 
