@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts import views
+from accounts.merge_views import account_merge_view
 
 app_name = "accounts"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("new/", views.account_create, name="account_create"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/edit/", views.account_update, name="account_update"),
+    path("<int:pk>/merge/", account_merge_view, name="account_merge"),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import identifiers, selectors, services
+from accounts.duplicates import account_duplicates
 from accounts.filters import AccountFilter, ContactFilter, SortOrder
 from accounts.forms import AccountForm, ConsentForm, ContactForm
 from accounts.models import Account, Address, Consent, Contact, Segment, consolidated_figures
@@ -65,6 +66,23 @@ class TenantRequest(HttpRequest):
 def _require(request: TenantRequest, permission: str, obj: models.Model | None = None) -> None:
     if not request.user.has_perm(permission, obj):
         raise PermissionDenied
+
+
+def _possible_duplicates(request: TenantRequest, account: Account) -> list[Any]:
+    """Likely duplicates of this account that the member can see (and so may merge)."""
+    head_office = next((a for a in account.addresses.all() if a.kind == Address.Kind.HEAD_OFFICE), None)
+    data = {
+        name: getattr(account, name) for name in ("legal_name", "siren", "siret", "vat_number", "website")
+    }
+    found = account_duplicates(
+        {**data, "postal_code": head_office.postal_code if head_office else ""}, exclude_pk=account.pk
+    )
+    visible = set(
+        Account.objects.visible_to(request.membership)
+        .filter(pk__in=[item.record.pk for item in found])
+        .values_list("pk", flat=True)
+    )
+    return [item for item in found if item.record.pk in visible]
 
 
 def _account_or_404(request: TenantRequest, pk: int) -> Account:
@@ -348,6 +366,7 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
             customer_revenue=format_money(account.customer_revenue, account.currency),
             estimated_potential=format_money(account.estimated_potential, account.currency),
             addresses=list(account.addresses.all()),
+            duplicates=_possible_duplicates(request, account),
         )
     elif tab == "contacts":
         contacts = selectors.contact_list(membership=request.membership).filter(account=account)

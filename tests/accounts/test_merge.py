@@ -1,0 +1,125 @@
+"""Merging duplicates: chosen values, every related row moved, history kept, rights checked."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from accounts import services
+from accounts.merge import account_merge
+from accounts.models import Account, Address, Affiliation, Consent, Contact
+from crm.roles import Role
+from crm.tenancy import tenant_scope
+from governance import search
+
+pytestmark = pytest.mark.django_db
+
+HEAD_OFFICE = {
+    "line1": "1 quai de Ripaille",
+    "postal_code": "74200",
+    "city": "Thonon-les-Bains",
+    "country": "FR",
+}
+
+
+@pytest.fixture
+def pair(tenant, member):
+    director = member(tenant, Role.SALES_DIRECTOR)
+    with tenant_scope(tenant):
+        survivor = services.account_create(
+            tenant=tenant,
+            actor=director.user,
+            data={"legal_name": "SOCIETE GENERALE DES EAUX DU LEMAN", "customer_revenue": Decimal("100")},
+            head_office=HEAD_OFFICE,
+        ).record
+        merged = services.account_create(
+            tenant=tenant,
+            actor=director.user,
+            data={"legal_name": "Société Générale des Eaux du Léman", "siret": "73282932000074"},
+            head_office={**HEAD_OFFICE, "line1": "3 quai de Ripaille"},
+            duplicate_reason="test",
+        ).record
+        anne = services.contact_create(
+            tenant=tenant,
+            actor=director.user,
+            data={"first_name": "Anne", "last_name": "B", "account": merged},
+        ).record
+        services.consent_record(
+            contact=anne, purpose="marketing_email", status="granted", source="Salon", actor=director.user
+        )
+        Affiliation.objects.create(contact=anne, account=survivor, role="Conseil")
+        daughter = services.account_create(
+            tenant=tenant, actor=director.user, data={"legal_name": "Filiale", "parent": merged}
+        ).record
+    return {"director": director, "survivor": survivor, "merged": merged, "anne": anne, "daughter": daughter}
+
+
+def test_a_merge_keeps_the_chosen_values_and_moves_every_related_row(tenant, pair) -> None:
+    with tenant_scope(tenant):
+        report = account_merge(
+            survivor=pair["survivor"],
+            merged=pair["merged"],
+            choices={"legal_name": "merged", "siret": "merged", "customer_revenue": "survivor"},
+            actor=pair["director"].user,
+        )
+        survivor = Account.objects.get(pk=pair["survivor"].pk)
+        contact = Contact.objects.get(pk=pair["anne"].pk)
+        addresses = sorted(Address.objects.filter(account=survivor).values_list("kind", "line1"))
+        daughter = Account.objects.get(pk=pair["daughter"].pk)
+        consents = Consent.objects.filter(contact=contact).count()
+        gone = not Account.objects.filter(pk=pair["merged"].pk).exists()
+        merged_history = list(
+            Account.history.filter(id=pair["merged"].pk)
+            .order_by("history_date")
+            .values_list("history_type", flat=True)
+        )
+        survivor_reason = survivor.history.first().history_change_reason
+        found = [
+            hit.object_id
+            for hit in search.search(pair["director"], "societe generale leman", types=["accounts.account"])
+        ]
+
+    assert (survivor.legal_name, survivor.siret, survivor.customer_revenue) == (
+        "Société Générale des Eaux du Léman",
+        "73282932000074",
+        Decimal("100.00"),
+    )
+    assert contact.account_id == survivor.pk
+    assert consents == 1
+    assert addresses == [("head_office", "1 quai de Ripaille"), ("site", "3 quai de Ripaille")]
+    assert daughter.parent_id == survivor.pk
+    assert gone
+    assert merged_history[-1] == "-"  # the merged account's history stays, up to its deletion
+    assert "Merged with" in survivor_reason
+    assert report.moved["contacts"] == 1
+    assert found[:1] == [survivor.pk]
+
+
+def test_the_merge_page_needs_the_rights_and_works(tenant, pair, client_of) -> None:
+    rep_client, _rep = client_of(tenant, Role.FIELD_SALES_REP)
+    client, _director = client_of(tenant, Role.SALES_DIRECTOR)
+    url = f"/t/durand/accounts/{pair['survivor'].pk}/merge/?with={pair['merged'].pk}"
+
+    hidden_from_rep = rep_client.get(url)
+    page = client.get(url, headers={"accept-language": "en"})
+    done = client.post(
+        f"/t/durand/accounts/{pair['survivor'].pk}/merge/",
+        {"with": pair["merged"].pk, "field_legal_name": "merged"},
+    )
+
+    assert hidden_from_rep.status_code == 404  # the rep sees neither account
+    assert page.status_code == 200
+    assert "Société Générale des Eaux du Léman" in page.text
+    assert done.status_code == 302
+    with tenant_scope(tenant):
+        assert Account.objects.get(pk=pair["survivor"].pk).legal_name == "Société Générale des Eaux du Léman"
+
+
+def test_the_account_page_offers_to_merge_its_likely_duplicates(tenant, pair, client_of) -> None:
+    client, _director = client_of(tenant, Role.SALES_DIRECTOR)
+
+    page = client.get(f"/t/durand/accounts/{pair['survivor'].pk}/", headers={"accept-language": "en"})
+
+    assert "Possible duplicates" in page.text
+    assert f"/merge/?with={pair['merged'].pk}" in page.text
