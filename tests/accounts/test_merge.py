@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts import services
 from accounts.merge import account_merge
@@ -56,7 +57,7 @@ def pair(tenant, member):
 
 
 def test_a_merge_keeps_the_chosen_values_and_moves_every_related_row(tenant, pair) -> None:
-    with tenant_scope(tenant):
+    with tenant_scope(tenant), translation.override("en"):
         report = account_merge(
             survivor=pair["survivor"],
             merged=pair["merged"],
