@@ -19,7 +19,14 @@ class AccountsConfig(AppConfig):
                 "accounts:contact_list", _("Contacts"), permission="accounts.view_contact", order=20
             )
         )
+        navigation.register(
+            navigation.NavigationEntry(
+                "imports:import_list", _("Imports"), permission="accounts.add_account", order=30
+            )
+        )
+        # Celery's autodiscovery reads accounts/tasks.py only: load the import task explicitly.
         from accounts.demo import seed_accounts
+        from accounts.imports import tasks as _import_tasks  # noqa: F401
         from crm import demo
 
         demo.register(demo.DemoSeeder("accounts", seed_accounts, order=10))

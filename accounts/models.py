@@ -471,3 +471,7 @@ class TerritoryRule(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.country} {self.postal_code_prefix or '*'} → {self.territory}"
+
+
+# Import jobs live in accounts.imports; Django finds an app's models through this module.
+from accounts.imports.models import ImportJob  # noqa: E402, F401

@@ -16,6 +16,7 @@ app_patterns = (
 urlpatterns = [
     path("", include(app_patterns)),
     path("accounts/", include("accounts.urls")),
+    path("imports/", include("accounts.imports.urls")),
     path("search/", search_results, name="search"),
     path("admin/", tenant_admin.urls),
     # The shared layout links these by name inside a tenant too.

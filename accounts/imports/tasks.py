@@ -1,0 +1,23 @@
+"""The import job's task: claims the job once, then imports it batch by batch."""
+
+from __future__ import annotations
+
+import functools
+
+from django.db import transaction
+
+from accounts.imports.services import import_claim, import_run
+from crm.jobs import tenant_task
+from crm.models import Tenant
+
+
+@tenant_task(name="accounts.import_run")
+def import_run_task(*, tenant: Tenant, job_id: int) -> bool:
+    """Run the import `job_id`; a job already claimed, running or finished is left alone (a task
+    delivered twice imports once). The claim commits first, then each batch commits on its own:
+    the rows are written after the task's scope transaction, in their own tenant scopes."""
+    job = import_claim(job_id=job_id)
+    if job is None:
+        return False
+    transaction.on_commit(functools.partial(import_run, job=job))
+    return True
