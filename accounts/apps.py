@@ -32,7 +32,9 @@ class AccountsConfig(AppConfig):
         demo.register(demo.DemoSeeder("accounts", seed_accounts, order=10))
 
         from crm.roles import Role
-        from governance import field_policies
+        from governance import field_policies, visibility
+
+        visibility.register_shareable("accounts.account", _("Accounts (and their contacts)"))
 
         sales = {
             Role.TENANT_ADMIN,

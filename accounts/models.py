@@ -38,7 +38,9 @@ class Segment(TenantOwnedModel):
 
 class AccountQuerySet(models.QuerySet["Account"]):
     def visible_to(self, membership: Membership) -> AccountQuerySet:
-        return self.filter(visibility_predicate(membership, territory_field="territory"))
+        return self.filter(
+            visibility_predicate(membership, territory_field="territory", model_label="accounts.account")
+        )
 
 
 AccountManager = TenantManager.from_queryset(AccountQuerySet)

@@ -12,11 +12,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from crm.admin_site import TenantModelAdmin, tenant_admin
 from crm.models import Membership
 from crm.roles import Role
-from governance import field_policies
+from governance import field_policies, visibility
 from governance.models import (
     FieldPolicy,
     SecurityEvent,
     SensitiveFieldRead,
+    SharingDefault,
+    SharingRule,
     Team,
     TeamMember,
     Territory,
@@ -170,3 +172,36 @@ class SensitiveFieldReadAdmin(TenantModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class SharingForm(forms.ModelForm):
+    model_label = forms.ChoiceField(label=_("Record type"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model_label"].choices = visibility.shareable_choices()  # type: ignore[attr-defined]
+
+
+class SharingDefaultForm(SharingForm):
+    class Meta:
+        model = SharingDefault
+        fields = ["model_label", "access"]
+
+
+class SharingRuleForm(SharingForm):
+    class Meta:
+        model = SharingRule
+        fields = ["model_label", "source_team", "target_team", "access"]
+
+
+@admin.register(SharingDefault, site=tenant_admin)
+class SharingDefaultAdmin(TenantModelAdmin, SimpleHistoryAdmin):
+    form = SharingDefaultForm
+    list_display = ["model_label", "access"]
+
+
+@admin.register(SharingRule, site=tenant_admin)
+class SharingRuleAdmin(TenantModelAdmin, SimpleHistoryAdmin):
+    form = SharingRuleForm
+    list_display = ["model_label", "source_team", "target_team", "access"]
+    list_select_related = ["source_team", "target_team"]

@@ -264,3 +264,66 @@ class SensitiveFieldRead(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.model_label}.{self.field_name} #{self.object_id}"
+
+
+class Access(models.TextChoices):
+    PRIVATE = "private", _("Private")
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class SharingDefault(TenantOwnedModel):
+    """The organisation-wide default of one kind of record: private (owner, chain and territories),
+    readable by every member whose role may read it, or readable and writable."""
+
+    model_label = models.CharField(_("record type"), max_length=100)
+    access = models.CharField(_("access"), max_length=16, choices=Access.choices, default=Access.PRIVATE)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation-wide default")
+        verbose_name_plural = _("organisation-wide defaults")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "model_label"], name="governance_sharingdefault_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_label}: {self.get_access_display()}"
+
+
+class SharingRule(TenantOwnedModel):
+    """Records of one kind owned by the members of one team are shared with another team."""
+
+    model_label = models.CharField(_("record type"), max_length=100)
+    source_team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="+", verbose_name=_("records owned by team")
+    )
+    target_team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="+", verbose_name=_("shared with team")
+    )
+    access = models.CharField(
+        _("access"),
+        max_length=16,
+        choices=[(Access.READ, Access.READ.label), (Access.READ_WRITE, Access.READ_WRITE.label)],
+        default=Access.READ,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sharing rule")
+        verbose_name_plural = _("sharing rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "model_label", "source_team", "target_team"],
+                name="governance_sharingrule_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source_team=models.F("target_team")),
+                name="governance_sharingrule_two_teams",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_label}: {self.source_team} → {self.target_team} ({self.get_access_display()})"

@@ -128,8 +128,9 @@ class RolePermissionBackend:
         if reach is Reach.TEAM:
             from governance.selectors import membership_subordinate_user_ids
 
-            return owner_id in membership_subordinate_user_ids(membership=membership)
-        return False
+            if owner_id in membership_subordinate_user_ids(membership=membership):
+                return True
+        return parsed[1] == "change" and _shared_for_writing(membership, obj, owner_id)
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         membership = current_membership()
@@ -143,3 +144,24 @@ class RolePermissionBackend:
 
 def _same_tenant(obj: Any, tenant_id: int) -> bool:
     return not isinstance(obj, TenantOwnedModel) or obj.tenant_id == tenant_id
+
+
+def _shared_for_writing(membership: Any, obj: Any, owner_id: int) -> bool:
+    """The organisation-wide default or a sharing rule lets this member change others' records."""
+    from django.db import connection
+
+    from governance.visibility import SHARED_OWNERS_SQL, organisation_default
+
+    meta = getattr(obj, "_meta", None)
+    if meta is None:
+        return False
+    model_label = meta.label_lower
+    if organisation_default(model_label) == "read_write":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT %s IN ({SHARED_OWNERS_SQL})",
+            [owner_id, model_label, ["read_write"], membership.pk, membership.pk],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])

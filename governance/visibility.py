@@ -53,16 +53,55 @@ def in_my_territories(membership: Membership, territory_field: str = "territory"
     return Q(**{f"{territory_field}_id__in": territories})
 
 
-def visibility_predicate(
-    membership: Membership, owner_field: str = "owner", territory_field: str | None = None
+# Owners whose records of one kind are shared with a team this member belongs to (or manages).
+SHARED_OWNERS_SQL = """
+SELECT m.user_id
+FROM governance_sharingrule r
+JOIN governance_team target ON target.id = r.target_team_id
+JOIN governance_teammember source ON source.team_id = r.source_team_id
+JOIN crm_membership m ON m.id = source.membership_id
+WHERE r.model_label = %s
+  AND r.access = ANY(%s)
+  AND (target.manager_id = %s OR EXISTS (
+        SELECT 1 FROM governance_teammember mine
+        WHERE mine.team_id = target.id AND mine.membership_id = %s))
+"""
+
+
+def shared_with_me(
+    membership: Membership, model_label: str, owner_field: str = "owner", *, write: bool = False
 ) -> Q:
-    """Company-wide roles see everything; others what they or anyone below them own, and (for models
-    placed in territories) what lies in their territories."""
+    accesses = ["read_write"] if write else ["read", "read_write"]
+    owners = RawSQL(SHARED_OWNERS_SQL, (model_label, accesses, membership.pk, membership.pk))  # noqa: S611
+    return Q(**{f"{owner_field}_id__in": owners})
+
+
+def organisation_default(model_label: str) -> str:
+    """The tenant's organisation-wide default for this kind of record ('private' unless set)."""
+    from governance.models import SharingDefault
+
+    row = SharingDefault.objects.filter(model_label=model_label).values_list("access", flat=True).first()
+    return row or "private"
+
+
+def visibility_predicate(
+    membership: Membership,
+    owner_field: str = "owner",
+    territory_field: str | None = None,
+    model_label: str | None = None,
+) -> Q:
+    """Company-wide roles see everything, and everyone does when the organisation-wide default of
+    the kind of record is not private; others see what they or anyone below them own, what lies in
+    their territories, and what sharing rules give their teams."""
     if membership.role in COMPANY_WIDE_READERS:
+        return Q()
+    if model_label is not None and organisation_default(model_label) != "private":
         return Q()
     predicate = owned_by_me_or_below(membership, owner_field)
     if territory_field is not None:
         predicate |= in_my_territories(membership, territory_field)
+    if model_label is not None:
+        predicate |= shared_with_me(membership, model_label, owner_field)
     return predicate
 
 
@@ -70,3 +109,15 @@ def role_predicate(role: str) -> Q | None:
     """Visibility for a caller with a role but no person behind it (an API key): company-wide roles
     see every record; other roles own nothing, so they see none (None)."""
     return Q() if role in COMPANY_WIDE_READERS else None
+
+
+# Kinds of records the sharing settings apply to, registered by their apps: label -> display name.
+_shareable: dict[str, object] = {}
+
+
+def register_shareable(model_label: str, name: object) -> None:
+    _shareable[model_label] = name
+
+
+def shareable_choices() -> list[tuple[str, object]]:
+    return sorted(_shareable.items())
