@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from accounts import views
+from accounts import export_views, views
 from accounts.merge_views import account_merge_view
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
+    path("export/<str:file_format>/", export_views.account_export, name="account_export"),
+    path("contacts/export/<str:file_format>/", export_views.contact_export, name="contact_export"),
     path("new/", views.account_create, name="account_create"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/edit/", views.account_update, name="account_update"),
