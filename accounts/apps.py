@@ -7,33 +7,29 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and contacts")
 
     def ready(self) -> None:
-        from crm import navigation
-
-        navigation.register(
-            navigation.NavigationEntry(
-                "accounts:account_list", _("Accounts"), permission="accounts.view_account", order=10
-            )
-        )
-        navigation.register(
-            navigation.NavigationEntry(
-                "accounts:contact_list", _("Contacts"), permission="accounts.view_contact", order=20
-            )
-        )
-        navigation.register(
-            navigation.NavigationEntry(
-                "imports:import_list", _("Imports"), permission="accounts.add_account", order=30
-            )
-        )
-        # Celery's autodiscovery reads accounts/tasks.py only: load the import task explicitly.
+        # Celery's autodiscovery reads accounts/tasks.py only: the import and duplicate-scan tasks are
+        # loaded here. The dedup services also register the merge step that closes merged pairs.
+        from accounts.dedup import services as _dedup_services  # noqa: F401
+        from accounts.dedup import tasks as _dedup_tasks  # noqa: F401
         from accounts.demo import seed_accounts
         from accounts.imports import tasks as _import_tasks  # noqa: F401
-        from crm import demo
-
-        demo.register(demo.DemoSeeder("accounts", seed_accounts, order=10))
-
+        from accounts.search import register_search
+        from crm import demo, navigation
         from crm.roles import Role
         from governance import field_policies, visibility
 
+        for url_name, label, permission, order in (
+            ("accounts:account_list", _("Accounts"), "accounts.view_account", 10),
+            ("accounts:contact_list", _("Contacts"), "accounts.view_contact", 20),
+            ("dedup:queue", _("Duplicates"), "accounts.change_account", 25),
+            ("imports:import_list", _("Imports"), "accounts.add_account", 30),
+        ):
+            navigation.register(
+                navigation.NavigationEntry(url_name, label, permission=permission, order=order)
+            )
+
+        demo.register(demo.DemoSeeder("accounts", seed_accounts, order=10))
+        register_search()
         visibility.register_shareable("accounts.account", _("Accounts (and their contacts)"))
 
         sales = {
@@ -48,7 +44,3 @@ class AccountsConfig(AppConfig):
             "accounts.account", "customer_revenue", read_roles={*sales, Role.FINANCE}, edit_roles=sales
         )
         field_policies.register("accounts.account", "estimated_potential", read_roles=sales, edit_roles=sales)
-
-        from accounts.search import register_search
-
-        register_search()

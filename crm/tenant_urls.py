@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include(app_patterns)),
     path("accounts/", include("accounts.urls")),
     path("imports/", include("accounts.imports.urls")),
+    path("duplicates/", include("accounts.dedup.urls")),
     path("search/", search_results, name="search"),
     path("admin/", tenant_admin.urls),
     # The shared layout links these by name inside a tenant too.

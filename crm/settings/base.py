@@ -6,10 +6,12 @@ Database roles (see docs/decisions/0001-tenancy.md):
 """
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import environ
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.tzcrontab import TzAwareCrontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -280,4 +282,9 @@ GUARDIAN_GROUP_OBJ_PERMS_MODEL = "governance.TenantGroupObjectPermission"
 CELERY_BEAT_SCHEDULE = {
     # Proves, every minute, that beat, the broker and a worker are all alive (visible in the worker log).
     "kernel-health-check": {"task": "crm.health_check", "schedule": 60.0},
+    # Every night at 02:30, Paris time (beat itself runs in UTC).
+    "accounts-duplicate-scan": {
+        "task": "accounts.duplicate_scan_all",
+        "schedule": TzAwareCrontab(minute=30, hour=2, tz=ZoneInfo("Europe/Paris")),
+    },
 }
