@@ -21,6 +21,7 @@ from accounts.duplicates import Duplicate, account_duplicates
 from accounts.models import Account, Address, Consent, Contact
 from accounts.territories import account_place_in_territory
 from crm.models import Tenant, User
+from crm.trees import would_make_a_loop
 from governance import search
 from governance.field_policies import locked_fields
 
@@ -104,15 +105,10 @@ def account_normalize(data: dict[str, Any], *, tenant: Tenant) -> tuple[dict[str
 
 
 def _check_parent(account: Account | None, parent: Account | None) -> None:
-    seen: set[int] = set()
-    current = parent
-    while current is not None and current.pk not in seen:
-        if account is not None and account.pk is not None and current.pk == account.pk:
-            raise ValidationError(
-                {"parent": _("This parent company belongs to this account's group: that would make a loop.")}
-            )
-        seen.add(current.pk)
-        current = current.parent
+    if account is not None and would_make_a_loop(account, parent, "parent"):
+        raise ValidationError(
+            {"parent": _("This parent company belongs to this account's group: that would make a loop.")}
+        )
 
 
 def _check_siret_is_free(account: Account) -> None:

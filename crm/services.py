@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from crm.models import ApiKey, Membership, Tenant, User
 from crm.roles import Role
 from crm.tenancy import tenant_scope
+from crm.trees import would_make_a_loop
 
 
 @transaction.atomic
@@ -71,18 +72,9 @@ def membership_create(
     return membership
 
 
-def _manager_chain_ids(manager: Membership) -> list[int]:
-    chain: list[int] = []
-    current: Membership | None = manager
-    while current is not None and current.pk not in chain:
-        chain.append(current.pk)
-        current = current.manager
-    return chain
-
-
 def membership_check_manager(*, membership: Membership, manager: Membership | None) -> None:
     """Refuse a manager who reports, directly or not, to this person (a loop in the chain)."""
-    if manager is not None and membership.pk is not None and membership.pk in _manager_chain_ids(manager):
+    if would_make_a_loop(membership, manager, "manager"):
         raise ValidationError({"manager": _("This manager reports to this person: that would make a loop.")})
 
 

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from crm.models import User
+from crm.trees import would_make_a_loop
 from governance.models import SecurityEvent, Team, Territory
 
 
@@ -23,25 +24,13 @@ def security_event_record(
 
 def team_check_parent(*, team: Team, parent: Team | None) -> None:
     """A team cannot sit below itself or below one of its own sub-teams."""
-    seen: set[int] = set()
-    current = parent
-    while current is not None and current.pk not in seen:
-        if team.pk is not None and current.pk == team.pk:
-            raise ValidationError(
-                {"parent": _("A team cannot be placed below itself or one of its sub-teams.")}
-            )
-        seen.add(current.pk)
-        current = current.parent
+    if would_make_a_loop(team, parent, "parent"):
+        raise ValidationError({"parent": _("A team cannot be placed below itself or one of its sub-teams.")})
 
 
 def territory_check_parent(*, territory: Territory, parent: Territory | None) -> None:
     """A territory cannot sit below itself or below one of its own sub-territories."""
-    seen: set[int] = set()
-    current = parent
-    while current is not None and current.pk not in seen:
-        if territory.pk is not None and current.pk == territory.pk:
-            raise ValidationError(
-                {"parent": _("A territory cannot be placed below itself or one of its sub-territories.")}
-            )
-        seen.add(current.pk)
-        current = current.parent
+    if would_make_a_loop(territory, parent, "parent"):
+        raise ValidationError(
+            {"parent": _("A territory cannot be placed below itself or one of its sub-territories.")}
+        )
