@@ -223,10 +223,12 @@ class ContactListApi(generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        reason = request.data.get("duplicate_reason", "") if isinstance(request.data, dict) else ""
         outcome = services.contact_create(
             tenant=current_tenant(),
             actor=None,
             data=_contact_data(request, serializer.validated_data, partial=False),
+            duplicate_reason=str(reason or ""),
         )
         return Response(ContactSerializer(outcome.record).data, status=201)
 

@@ -136,6 +136,12 @@ class ContactForm(ParseOnlyModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    duplicate_reason = forms.CharField(
+        label=_("Why create this contact anyway?"),
+        required=False,
+        max_length=300,
+        help_text=_("Only if the people listed above are really someone else."),
+    )
 
     class Meta:
         model = Contact
@@ -147,6 +153,8 @@ class ContactForm(ParseOnlyModelForm):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields.pop("duplicate_reason")
         fields = self.fields
         fields["account"].queryset = Account.objects.visible_to(membership).order_by(  # type: ignore[attr-defined]
             "legal_name", "id"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import identifiers
-from accounts.duplicates import Duplicate, account_duplicates
+from accounts.duplicates import Duplicate, account_duplicates, contact_duplicates
 from accounts.models import Account, Address, Consent, Contact
 from accounts.territories import account_place_in_territory
 from crm.models import Tenant, User
@@ -235,12 +235,24 @@ def contact_normalize(data: dict[str, Any], *, tenant: Tenant) -> dict[str, Any]
 
 
 @transaction.atomic
-def contact_create(*, tenant: Tenant, actor: User | None, data: dict[str, Any]) -> Outcome:
+def contact_create(
+    *, tenant: Tenant, actor: User | None, data: dict[str, Any], duplicate_reason: str = ""
+) -> Outcome:
+    """Create a contact. Likely duplicates (same e-mail or phone, a similar name at the same company)
+    stop the creation unless `duplicate_reason` says why to go on; the history keeps the reason."""
     cleaned = contact_normalize(data, tenant=tenant)
     values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
     values.setdefault("owner", actor)
+    if not duplicate_reason.strip():
+        duplicates = contact_duplicates(cleaned)
+        if duplicates:
+            raise PossibleDuplicates(duplicates)
     contact = Contact(tenant=tenant, **values)
     contact._history_user = actor  # type: ignore[attr-defined]
+    if duplicate_reason.strip():
+        contact._change_reason = _("Created despite likely duplicates: %(reason)s") % {  # type: ignore[attr-defined]
+            "reason": duplicate_reason.strip()
+        }
     contact.full_clean(exclude=["tenant"])
     contact.save()
     search.index(contact)

@@ -587,17 +587,27 @@ def contact_create(request: TenantRequest) -> HttpResponse:
         membership=request.membership,
         initial={"owner": request.user.pk, "account": _preselected_account(request), "language": "fr"},
     )
+    duplicates: list[Any] = []
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("duplicate_reason", "") or ""
         try:
             outcome = services.contact_create(
-                tenant=request.tenant, actor=request.user, data=form.cleaned_data
+                tenant=request.tenant, actor=request.user, data=data, duplicate_reason=reason
+            )
+        except services.PossibleDuplicates as found:
+            duplicates = found.duplicates
+            form.add_error(
+                "duplicate_reason",
+                _("Check the people listed above; give a reason to create this one anyway."),
             )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
             messages.success(request, _("The contact was created."))
             return HttpResponseRedirect(reverse("accounts:contact_detail", args=[outcome.record.pk]))
-    return render(request, "accounts/contact_form.html", {"form": form, "contact": None})
+    context = {"form": form, "contact": None, "duplicates": duplicates}
+    return render(request, "accounts/contact_form.html", context)
 
 
 @login_required

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from accounts import services
 from accounts.duplicates import account_duplicates, contact_duplicates
-from accounts.models import Account
+from accounts.models import Account, Contact
 from crm.roles import Role
 from crm.tenancy import tenant_scope
 
@@ -146,3 +146,39 @@ def test_likely_duplicate_contacts(tenant, leman, director) -> None:
     assert [(item.record.pk, item.reasons) for item in by_email] == [(anne.pk, ["same e-mail"])]
     assert [(item.record.pk, item.reasons) for item in by_phone] == [(anne.pk, ["same phone number"])]
     assert [item.record.pk for item in by_name] == [anne.pk]
+
+
+def test_the_new_contact_page_lists_likely_duplicates_then_accepts_a_reason(tenant, leman, client_of) -> None:
+    client, director = client_of(tenant, Role.SALES_DIRECTOR)
+    with tenant_scope(tenant):
+        anne = services.contact_create(
+            tenant=tenant,
+            actor=director.user,
+            data={
+                "first_name": "Anne",
+                "last_name": "Dubœuf",
+                "account": leman,
+                "email": "anne@eaux-leman.fr",
+            },
+        ).record
+    form = {
+        "first_name": "Anne",
+        "last_name": "Duboeuf",
+        "account": leman.pk,
+        "owner": director.user_id,
+        "email": "ANNE@eaux-leman.fr",
+        "language": "fr",
+        "relationship_status": "cold_lead",
+    }
+
+    first = client.post("/t/durand/accounts/contacts/new/", form, headers={"accept-language": "en"})
+    second = client.post(
+        "/t/durand/accounts/contacts/new/", {**form, "duplicate_reason": "Homonyme, autre site"}
+    )
+
+    assert first.status_code == 200
+    assert "This person may already be in the CRM" in first.text
+    assert f'href="/t/durand/accounts/contacts/{anne.pk}/"' in first.text
+    assert second.status_code == 302
+    with tenant_scope(tenant):
+        assert Contact.objects.filter(account=leman).count() == 2
