@@ -23,7 +23,7 @@ EVERYTHING = set(RELATIONS) - {"foreign"}
 # role: (relations it sees, relations it may edit, relations it may merge into its own account,
 #        sees the estimated potential). Merging needs the right to change the surviving account and to
 #        delete the other one.
-MATRIX = {
+MATRIX: dict[str, tuple[set[str], set[str], set[str], bool]] = {
     Role.FIELD_SALES_REP: (SALES_WITH_SCOPE, {"own"}, set(), True),
     Role.SALES_MANAGER: (SALES_WITH_SCOPE, {"own", "below"}, {"own", "below"}, True),
     Role.SALES_DIRECTOR: (EVERYTHING, EVERYTHING, EVERYTHING, True),
