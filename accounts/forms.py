@@ -95,6 +95,11 @@ class AccountForm(ParseOnlyModelForm):
         fields["segment"].queryset = Segment.objects.all()  # type: ignore[attr-defined]
         fields["parent"].queryset = visible  # type: ignore[attr-defined]
         fields["partner"].queryset = visible  # type: ignore[attr-defined]
+        # A current parent or partner the member may not see is neither shown nor changed.
+        for name in ("parent", "partner"):
+            current_id = getattr(self.instance, f"{name}_id", None)
+            if current_id and not visible.filter(pk=current_id).exists():
+                fields.pop(name)
         fields["currency"] = forms.ChoiceField(
             label=fields["currency"].label, choices=identifiers.currency_choices(), initial="EUR"
         )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Address, Affiliation, Contact
 from crm.models import User
+from crm.trees import would_make_a_loop
 from governance import search
 
 # Later apps register how to move their rows: mover(merged, survivor) -> rows moved.
@@ -77,7 +78,8 @@ def account_merge(
         raise ValidationError(_("An account cannot be merged with itself."))
     survivor = Account.objects.select_for_update().get(pk=survivor.pk)
     merged = Account.objects.select_for_update().get(pk=merged.pk)
-    if survivor.parent_id == merged.pk:
+    if would_make_a_loop(merged, survivor, "parent"):
+        # The survivor sits below the merged account: it takes the merged account's place in the group.
         survivor.parent = merged.parent
     for name, source in choices.items():
         if name not in MERGEABLE_FIELDS:

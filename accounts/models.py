@@ -427,9 +427,11 @@ class Consent(TenantOwnedModel):
         return self.status == self.Status.GRANTED
 
 
-def consolidated_figures(account: Account) -> dict[str, Any]:
-    """Revenue and potential of the account and all its subsidiaries, at any depth, in one query."""
+def consolidated_figures(account: Account, *, membership: Membership | None = None) -> dict[str, Any]:
+    """Revenue and potential of the account and its subsidiaries at any depth (two queries). Given a
+    membership, only the companies that member may see count: nothing hidden leaks through a sum."""
     from django.db import connection
+    from django.db.models import Count, Sum
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -439,13 +441,24 @@ def consolidated_figures(account: Account) -> dict[str, Any]:
               UNION
                 SELECT a.id FROM accounts_account a JOIN tree t ON a.parent_id = t.id
             )
-            SELECT count(*) - 1, coalesce(sum(a.customer_revenue), 0), coalesce(sum(a.estimated_potential), 0)
-            FROM tree t JOIN accounts_account a ON a.id = t.id
+            SELECT id FROM tree
             """,
             [account.pk],
         )
-        subsidiaries, revenue, potential = cursor.fetchone()
-    return {"subsidiaries": subsidiaries, "revenue": Decimal(revenue), "potential": Decimal(potential)}
+        ids = [row[0] for row in cursor.fetchall()]
+    companies = Account.objects.filter(pk__in=ids)
+    if membership is not None:
+        companies = companies.visible_to(membership)  # type: ignore[attr-defined]
+    sums = companies.aggregate(
+        subsidiaries=Count("pk", filter=~Q(pk=account.pk)),
+        revenue=Sum("customer_revenue"),
+        potential=Sum("estimated_potential"),
+    )
+    return {
+        "subsidiaries": sums["subsidiaries"],
+        "revenue": sums["revenue"] or Decimal("0"),
+        "potential": sums["potential"] or Decimal("0"),
+    }
 
 
 class TerritoryRule(TenantOwnedModel):

@@ -85,6 +85,19 @@ def _possible_duplicates(request: TenantRequest, account: Account) -> list[Any]:
     return [item for item in found if item.record.pk in visible]
 
 
+def _split_visible(
+    request: TenantRequest, model: type[Account] | type[Contact], found: list[Any]
+) -> tuple[list[Any], int]:
+    """The likely duplicates the member may see, and how many others there are (never named)."""
+    visible = set(
+        model.objects.visible_to(request.membership)  # type: ignore[attr-defined]
+        .filter(pk__in=[item.record.pk for item in found])
+        .values_list("pk", flat=True)
+    )
+    shown = [item for item in found if item.record.pk in visible]
+    return shown, len(found) - len(shown)
+
+
 def _account_or_404(request: TenantRequest, pk: int) -> Account:
     try:
         return selectors.account_get(membership=request.membership, pk=pk)
@@ -367,6 +380,12 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
             estimated_potential=format_money(account.estimated_potential, account.currency),
             addresses=list(account.addresses.all()),
             duplicates=_possible_duplicates(request, account),
+            # A parent or partner company the member may not see is neither named nor linked.
+            visible_related=set(
+                Account.objects.visible_to(request.membership)
+                .filter(pk__in=[pk for pk in (account.parent_id, account.partner_id) if pk])
+                .values_list("pk", flat=True)
+            ),
         )
     elif tab == "contacts":
         contacts = selectors.contact_list(membership=request.membership).filter(account=account)
@@ -375,7 +394,7 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
             for contact in contacts.order_by("last_name", "first_name", "id")
         ]
     elif tab == "group":
-        figures = consolidated_figures(account)
+        figures = consolidated_figures(account, membership=request.membership)
         context.update(
             chain=_parent_chain(request, account),
             subsidiaries=[
@@ -434,6 +453,7 @@ def account_create(request: TenantRequest) -> HttpResponse:
         initial={"owner": request.user.pk, "currency": "EUR"},
     )
     duplicates: list[Any] = []
+    hidden_duplicates = 0
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.account_create(
@@ -443,7 +463,7 @@ def account_create(request: TenantRequest) -> HttpResponse:
                 **form.service_arguments(),
             )
         except services.PossibleDuplicates as found:
-            duplicates = found.duplicates
+            duplicates, hidden_duplicates = _split_visible(request, Account, found.duplicates)
             form.add_error(
                 "duplicate_reason",
                 _("Check the companies listed above; give a reason to create this one anyway."),
@@ -455,7 +475,12 @@ def account_create(request: TenantRequest) -> HttpResponse:
             form.add_error("siret", _("Another account already has this SIRET."))
         else:
             return _account_saved(request, outcome, _("The account was created."))
-    context = {"form": form, "account": None, "duplicates": duplicates}
+    context = {
+        "form": form,
+        "account": None,
+        "duplicates": duplicates,
+        "hidden_duplicates": hidden_duplicates,
+    }
     return render(request, "accounts/account_form.html", context)
 
 
@@ -588,6 +613,7 @@ def contact_create(request: TenantRequest) -> HttpResponse:
         initial={"owner": request.user.pk, "account": _preselected_account(request), "language": "fr"},
     )
     duplicates: list[Any] = []
+    hidden_duplicates = 0
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("duplicate_reason", "") or ""
@@ -596,7 +622,7 @@ def contact_create(request: TenantRequest) -> HttpResponse:
                 tenant=request.tenant, actor=request.user, data=data, duplicate_reason=reason
             )
         except services.PossibleDuplicates as found:
-            duplicates = found.duplicates
+            duplicates, hidden_duplicates = _split_visible(request, Contact, found.duplicates)
             form.add_error(
                 "duplicate_reason",
                 _("Check the people listed above; give a reason to create this one anyway."),
@@ -606,7 +632,12 @@ def contact_create(request: TenantRequest) -> HttpResponse:
         else:
             messages.success(request, _("The contact was created."))
             return HttpResponseRedirect(reverse("accounts:contact_detail", args=[outcome.record.pk]))
-    context = {"form": form, "contact": None, "duplicates": duplicates}
+    context = {
+        "form": form,
+        "contact": None,
+        "duplicates": duplicates,
+        "hidden_duplicates": hidden_duplicates,
+    }
     return render(request, "accounts/contact_form.html", context)
 
 

@@ -229,11 +229,9 @@ def _convert(name: str, cell: parsing.Cell) -> Any:
 def _reason(error: ValidationError) -> str:
     duplicates = getattr(error, "duplicates", None)  # the service's likely-duplicates refusal
     if duplicates:
-        found = "; ".join(
-            f"{getattr(item, 'record', item)}: {', '.join(getattr(item, 'reasons', []))}"
-            for item in duplicates
-        )
-        return f"{' '.join(error.messages)} ({found})"
+        # Reasons only, never the matching records' names: the importer may not be allowed to see them.
+        reasons = sorted({reason for item in duplicates for reason in getattr(item, "reasons", [])})
+        return f"{' '.join(error.messages)} ({', '.join(reasons)})"
     if hasattr(error, "error_dict"):
         parts = []
         for name, errors in error.message_dict.items():
