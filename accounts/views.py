@@ -77,12 +77,7 @@ def _possible_duplicates(request: TenantRequest, account: Account) -> list[Any]:
     found = account_duplicates(
         {**data, "postal_code": head_office.postal_code if head_office else ""}, exclude_pk=account.pk
     )
-    visible = set(
-        Account.objects.visible_to(request.membership)
-        .filter(pk__in=[item.record.pk for item in found])
-        .values_list("pk", flat=True)
-    )
-    return [item for item in found if item.record.pk in visible]
+    return _split_visible(request, Account, found)[0]
 
 
 def _split_visible(

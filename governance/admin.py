@@ -28,8 +28,9 @@ from governance.selectors import security_event_list_for_tenant
 from governance.services import team_check_parent, territory_check_parent
 
 
-class TeamMemberInline(admin.TabularInline):
-    model = TeamMember
+class MembershipInline(admin.TabularInline):
+    """An inline of a tenant's members (teams, territories), for tenant admins only."""
+
     extra = 1
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
@@ -41,6 +42,10 @@ class TeamMemberInline(admin.TabularInline):
         return tenant_admin.has_permission(request)
 
     has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
+
+
+class TeamMemberInline(MembershipInline):
+    model = TeamMember
 
 
 class TeamForm(forms.ModelForm):
@@ -87,19 +92,8 @@ class SecurityEventAdmin(TenantModelAdmin):
         return False
 
 
-class TerritoryMemberInline(admin.TabularInline):
+class TerritoryMemberInline(MembershipInline):
     model = TerritoryMember
-    extra = 1
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
-        if db_field.name == "membership":
-            kwargs["queryset"] = Membership.objects.select_related("user")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return tenant_admin.has_permission(request)
-
-    has_add_permission = has_change_permission = has_delete_permission = has_view_permission  # type: ignore[assignment]
 
 
 class TerritoryForm(forms.ModelForm):
