@@ -184,9 +184,10 @@ def account_update(
     data: dict[str, Any],
     expected_version: int | None = None,
     role: str | None = None,
+    reason: str = "",
 ) -> Outcome:
     """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit;
-    `role` applies the field policies."""
+    `role` applies the field policies; `reason` goes into the history row."""
     current = Account.objects.select_for_update().get(pk=account.pk)
     _refuse_locked_fields(role, data, current)
     if expected_version is not None and current.version != expected_version:
@@ -204,6 +205,8 @@ def account_update(
     current.full_clean(exclude=["tenant"])
     current.version = F("version") + 1  # type: ignore[assignment]
     current._history_user = actor  # type: ignore[attr-defined]
+    if reason:
+        current._change_reason = reason  # type: ignore[attr-defined]
     current.save()
     current.refresh_from_db()
     account_place_in_territory(account=current)
@@ -261,7 +264,12 @@ def contact_create(
 
 @transaction.atomic
 def contact_update(
-    *, contact: Contact, actor: User | None, data: dict[str, Any], expected_version: int | None = None
+    *,
+    contact: Contact,
+    actor: User | None,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    reason: str = "",
 ) -> Outcome:
     current = Contact.objects.select_for_update().get(pk=contact.pk)
     if expected_version is not None and current.version != expected_version:
@@ -276,6 +284,8 @@ def contact_update(
     current.full_clean(exclude=["tenant"])
     current.version = F("version") + 1  # type: ignore[assignment]
     current._history_user = actor  # type: ignore[attr-defined]
+    if reason:
+        current._change_reason = reason  # type: ignore[attr-defined]
     current.save()
     current.refresh_from_db()
     search.index(current)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import export_views, views
+from accounts import export_views, history_views, views
 from accounts.merge_views import account_merge_view
 
 app_name = "accounts"
@@ -15,9 +15,15 @@ urlpatterns = [
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/edit/", views.account_update, name="account_update"),
     path("<int:pk>/merge/", account_merge_view, name="account_merge"),
+    path("<int:pk>/history/<int:history_id>/restore/", history_views.account_revert, name="account_revert"),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
+    path(
+        "contacts/<int:pk>/history/<int:history_id>/restore/",
+        history_views.contact_revert,
+        name="contact_revert",
+    ),
     path("contacts/<int:pk>/consents/", views.contact_consent_record, name="contact_consent_record"),
 ]

@@ -32,6 +32,7 @@ from accounts.duplicates import account_duplicates
 from accounts.filters import AccountFilter, ContactFilter, SortOrder
 from accounts.forms import AccountForm, ConsentForm, ContactForm
 from accounts.models import Account, Address, Consent, Contact, Segment, consolidated_figures
+from accounts.revert import may_revert
 from crm.models import Membership, Tenant, User
 from governance.field_policies import hidden_fields, readable_sensitive_fields, record_reads
 
@@ -269,10 +270,14 @@ def history_entries(
             continue  # a save that changed nothing visible
         entries.append(
             {
+                "id": record.history_id,
                 "date": record.history_date,
                 "user": record.history_user,
                 "kind": kinds.get(record.history_type, record.history_type),
+                "reason": record.history_change_reason or "",
                 "changes": changes,
+                # The newest row is the current state: nothing to restore.
+                "restorable": record.history_type != "-" and record is not records[0],
             }
         )
     return entries
@@ -361,6 +366,7 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
         "hidden": hidden_fields(request.membership.role, Account),
         "may_change": request.user.has_perm("accounts.change_account", account),
         "may_add_contact": request.user.has_perm("accounts.add_contact"),
+        "may_revert": may_revert(request.membership),
     }
     if tab in ("overview", "group"):
         shown = readable_sensitive_fields(request.membership.role, Account)
@@ -555,6 +561,7 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
         "consents": Consent.objects.filter(contact=contact).order_by("purpose"),
         "consent_form": consent_form,
         "may_change": request.user.has_perm("accounts.change_contact", contact),
+        "may_revert": may_revert(request.membership),
         "history": history_entries(
             _history_records(contact),
             Contact,
