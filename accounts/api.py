@@ -185,6 +185,8 @@ class AccountDetailApi(AccountApiMixin, generics.RetrieveUpdateAPIView):
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    """Fields the key's role may not read (field policies) are left out of every response."""
+
     account = serializers.IntegerField(source="account_id")
     owner = serializers.IntegerField(source="owner_id", required=False)
 
@@ -199,6 +201,22 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "version", "created_at", "last_contacted_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {name: {"max_length": None} for name in ("phone", "mobile")}
 
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        for name in self.context.get("hidden_fields", ()):
+            data.pop(name, None)
+        return data
+
+
+class ContactApiMixin:
+    """Field policies of the key's role, looked up once per request (not once per row)."""
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        key: ApiKey = self.request.auth  # type: ignore[attr-defined]
+        context["hidden_fields"] = hidden_fields(key.role, Contact)
+        return context
+
 
 def _contact_data(request: Request, validated: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     data = dict(validated)
@@ -212,7 +230,7 @@ def _contact_data(request: Request, validated: dict[str, Any], *, partial: bool)
     return data
 
 
-class ContactListApi(generics.ListCreateAPIView):
+class ContactListApi(ContactApiMixin, generics.ListCreateAPIView):
     serializer_class = ContactSerializer
     permission_classes = [RoleAllows]
 
@@ -229,11 +247,13 @@ class ContactListApi(generics.ListCreateAPIView):
             actor=None,
             data=_contact_data(request, serializer.validated_data, partial=False),
             duplicate_reason=str(reason or ""),
+            role=request.auth.role,  # type: ignore[union-attr]
         )
-        return Response(ContactSerializer(outcome.record).data, status=201)
+        body = ContactSerializer(outcome.record, context=self.get_serializer_context()).data
+        return Response(body, status=201)
 
 
-class ContactDetailApi(generics.RetrieveUpdateAPIView):
+class ContactDetailApi(ContactApiMixin, generics.RetrieveUpdateAPIView):
     serializer_class = ContactSerializer
     permission_classes = [RoleAllows]
     http_method_names = ["get", "patch", "head", "options"]
@@ -258,5 +278,6 @@ class ContactDetailApi(generics.RetrieveUpdateAPIView):
             actor=None,
             data=_contact_data(request, serializer.validated_data, partial=True),
             expected_version=int(version) if version is not None else None,
+            role=request.auth.role,  # type: ignore[union-attr]
         )
-        return Response(ContactSerializer(outcome.record).data)
+        return Response(ContactSerializer(outcome.record, context=self.get_serializer_context()).data)

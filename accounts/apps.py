@@ -44,3 +44,17 @@ class AccountsConfig(AppConfig):
             "accounts.account", "customer_revenue", read_roles={*sales, Role.FINANCE}, edit_roles=sales
         )
         field_policies.register("accounts.account", "estimated_potential", read_roles=sales, edit_roles=sales)
+        # A contact's mobile is often their personal number: the people who call or text customers
+        # read it (sales, support, marketing for SMS campaigns); finance does not.
+        field_policies.register(
+            "accounts.contact",
+            "mobile",
+            read_roles={
+                *sales,
+                Role.MARKETING_MANAGER,
+                Role.MARKETING_USER,
+                Role.SUPPORT_SUPERVISOR,
+                Role.SUPPORT_AGENT,
+            },
+            edit_roles={*sales, Role.MARKETING_MANAGER, Role.SUPPORT_SUPERVISOR, Role.SUPPORT_AGENT},
+        )

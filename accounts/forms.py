@@ -172,6 +172,9 @@ class ContactForm(ParseOnlyModelForm):
         for name in ("phone", "mobile"):
             fields[name].widget.input_type = "tel"  # type: ignore[attr-defined]
             fields[name].widget.attrs["autocomplete"] = "off"
+        # Field policies: a field the role may not change is not offered at all.
+        for name in locked_fields(membership.role, Contact):
+            fields.pop(name, None)
         if self.instance.pk is None:
             del fields["version"]
         else:

@@ -117,13 +117,15 @@ def _check_siret_is_free(account: Account) -> None:
         raise ValidationError({"siret": _("Another account already has this SIRET.")})
 
 
-def _refuse_locked_fields(role: str | None, data: dict[str, Any], current: Account | None) -> None:
+def _refuse_locked_fields(
+    role: str | None, data: dict[str, Any], current: Account | Contact | None, model: type = Account
+) -> None:
     """A role may not set or change a sensitive field its company's field policy keeps from it."""
     if role is None:
         return
     refused = {
         name
-        for name in locked_fields(role, Account)
+        for name in locked_fields(role, model)
         if name in data and data[name] != (getattr(current, name) if current is not None else None)
     }
     if refused:
@@ -239,10 +241,17 @@ def contact_normalize(data: dict[str, Any], *, tenant: Tenant) -> dict[str, Any]
 
 @transaction.atomic
 def contact_create(
-    *, tenant: Tenant, actor: User | None, data: dict[str, Any], duplicate_reason: str = ""
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    data: dict[str, Any],
+    duplicate_reason: str = "",
+    role: str | None = None,
 ) -> Outcome:
     """Create a contact. Likely duplicates (same e-mail or phone, a similar name at the same company)
-    stop the creation unless `duplicate_reason` says why to go on; the history keeps the reason."""
+    stop the creation unless `duplicate_reason` says why to go on; the history keeps the reason.
+    `role` applies the field policies."""
+    _refuse_locked_fields(role, data, None, Contact)
     cleaned = contact_normalize(data, tenant=tenant)
     values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
     values.setdefault("owner", actor)
@@ -270,8 +279,10 @@ def contact_update(
     data: dict[str, Any],
     expected_version: int | None = None,
     reason: str = "",
+    role: str | None = None,
 ) -> Outcome:
     current = Contact.objects.select_for_update().get(pk=contact.pk)
+    _refuse_locked_fields(role, data, current, Contact)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
             _("Someone else changed this contact since you opened it. Reload it to see their changes.")

@@ -390,10 +390,7 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
         )
     elif tab == "contacts":
         contacts = selectors.contact_list(membership=request.membership).filter(account=account)
-        context["contacts"] = [
-            {"contact": contact, "phone": format_phone(contact.phone or contact.mobile, request.tenant)}
-            for contact in contacts.order_by("last_name", "first_name", "id")
-        ]
+        context["contacts"] = _contact_rows(request, contacts.order_by("last_name", "first_name", "id"))
     elif tab == "group":
         figures = consolidated_figures(account, membership=request.membership)
         context.update(
@@ -519,6 +516,22 @@ def account_update(request: TenantRequest, pk: int) -> HttpResponse:
 # Contacts ---------------------------------------------------------------------------------------
 
 
+def _contact_rows(request: TenantRequest, contacts: Iterable[Contact]) -> list[dict[str, Any]]:
+    """A phone per contact for lists: the direct line, else the mobile when the role may read it (a
+    mobile shown is a read of a sensitive field, logged in one INSERT for the page)."""
+    mobile_readable = "mobile" not in hidden_fields(request.membership.role, Contact)
+    rows, mobiles_shown = [], []
+    for contact in contacts:
+        number = contact.phone
+        if not number and contact.mobile and mobile_readable:
+            number = contact.mobile
+            mobiles_shown.append(contact)
+        rows.append({"contact": contact, "phone": format_phone(number, request.tenant)})
+    if mobiles_shown:
+        record_reads(user=request.user, objects=mobiles_shown, fields=["mobile"])
+    return rows
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def contact_list(request: TenantRequest) -> HttpResponse:
@@ -531,13 +544,7 @@ def contact_list(request: TenantRequest) -> HttpResponse:
         cursor=request.GET.get("after", ""),
         size=PAGE_SIZE,
     )
-    rows = [
-        {
-            "contact": contact,
-            "phone": format_phone(contact.phone or contact.mobile, request.tenant),
-        }
-        for contact in page.rows
-    ]
+    rows = _contact_rows(request, page.rows)
     context = {
         "filter": filterset,
         "rows": rows,
@@ -550,10 +557,15 @@ def contact_list(request: TenantRequest) -> HttpResponse:
 
 def _contact_detail(request: TenantRequest, contact: Contact, consent_form: ConsentForm) -> HttpResponse:
     visible_accounts = Account.objects.visible_to(request.membership)
+    hidden = hidden_fields(request.membership.role, Contact)
+    shown = readable_sensitive_fields(request.membership.role, Contact)
+    if shown:
+        record_reads(user=request.user, objects=[contact], fields=shown)
     context = {
         "contact": contact,
         "phone": format_phone(contact.phone, request.tenant),
-        "mobile": format_phone(contact.mobile, request.tenant),
+        "mobile": "" if "mobile" in hidden else format_phone(contact.mobile, request.tenant),
+        "hidden": hidden,
         "channels": [Contact.Channel(value).label for value in contact.preferred_channels],
         "affiliations": contact.affiliations.filter(account__in=visible_accounts.values("pk"))
         .select_related("account")
@@ -570,6 +582,7 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
                 "account": visible_accounts,
                 "manager": Contact.objects.visible_to(request.membership),
             },
+            hidden=hidden,
         ),
     }
     return render(request, "accounts/contact_detail.html", context)
@@ -621,7 +634,11 @@ def contact_create(request: TenantRequest) -> HttpResponse:
         reason = data.pop("duplicate_reason", "") or ""
         try:
             outcome = services.contact_create(
-                tenant=request.tenant, actor=request.user, data=data, duplicate_reason=reason
+                tenant=request.tenant,
+                actor=request.user,
+                data=data,
+                duplicate_reason=reason,
+                role=request.membership.role,
             )
         except services.PossibleDuplicates as found:
             duplicates, hidden_duplicates = _split_visible(request, Contact, found.duplicates)
@@ -659,7 +676,11 @@ def contact_update(request: TenantRequest, pk: int) -> HttpResponse:
         expected_version = data.pop("version")
         try:
             outcome = services.contact_update(
-                contact=contact, actor=request.user, data=data, expected_version=expected_version
+                contact=contact,
+                actor=request.user,
+                data=data,
+                expected_version=expected_version,
+                role=request.membership.role,
             )
         except ValidationError as error:
             form.add_service_errors(error)

@@ -110,3 +110,73 @@ def test_a_role_that_may_not_change_a_field_is_refused_by_the_service(tenant, ac
     with tenant_scope(tenant):
         account.refresh_from_db()
     assert account.estimated_potential == Decimal("987654.00")
+
+
+# A contact's mobile: a personal field ------------------------------------------------------------
+
+
+@pytest.fixture
+def reachable(tenant, member):
+    rep = member(tenant, Role.FIELD_SALES_REP)
+    with tenant_scope(tenant):
+        account = services.account_create(
+            tenant=tenant, actor=rep.user, data={"legal_name": "Martin SARL"}
+        ).record
+        contact = services.contact_create(
+            tenant=tenant,
+            actor=rep.user,
+            data={"first_name": "Léa", "last_name": "Martin", "account": account, "mobile": "06 12 34 56 78"},
+        ).record
+    return rep, contact
+
+
+def test_finance_does_not_see_a_contacts_mobile_anywhere(tenant, reachable, client_of) -> None:
+    _rep, contact = reachable
+    client, finance = client_of(tenant, Role.FINANCE)
+    english = {"accept-language": "en"}
+
+    detail = client.get(f"/t/durand/accounts/contacts/{contact.pk}/", headers=english).text
+    listing = client.get("/t/durand/accounts/contacts/", headers=english).text
+    tab = client.get(f"/t/durand/accounts/{contact.account_id}/?tab=contacts", headers=english).text
+
+    for text in (detail, listing, tab):
+        assert "06 12 34 56 78" not in text
+        assert "+33612345678" not in text
+    with tenant_scope(tenant):
+        assert not SensitiveFieldRead.objects.filter(user=finance.user, field_name="mobile").exists()
+
+
+def test_a_rep_sees_the_mobile_and_the_read_is_logged(tenant, reachable) -> None:
+    rep, contact = reachable
+    client = Client()
+    client.force_login(rep.user)
+
+    listing = client.get("/t/durand/accounts/contacts/").text
+
+    assert "06 12 34 56 78" in listing  # no direct line: the list shows the mobile
+    with tenant_scope(tenant):
+        assert (
+            SensitiveFieldRead.objects.filter(
+                user=rep.user, object_id=contact.pk, field_name="mobile"
+            ).count()
+            == 1
+        )
+
+
+def test_a_tenant_may_keep_the_mobile_from_reps_in_the_form_and_the_services(tenant, reachable) -> None:
+    rep, contact = reachable
+    with tenant_scope(tenant):
+        FieldPolicy.objects.create(
+            model_label="accounts.contact",
+            field_name="mobile",
+            read_roles=[Role.SALES_MANAGER],
+            edit_roles=[Role.SALES_MANAGER],
+        )
+    client = Client()
+    client.force_login(rep.user)
+
+    form = client.get(f"/t/durand/accounts/contacts/{contact.pk}/edit/").text
+    assert 'name="mobile"' not in form
+    with tenant_scope(tenant), pytest.raises(services.ValidationError) as refused:
+        services.contact_update(contact=contact, actor=rep.user, data={"mobile": "0700000000"}, role=rep.role)
+    assert "mobile" in refused.value.message_dict
