@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts import export_views, history_views, views
+from accounts.contact_merge_views import contact_merge_view
 from accounts.merge_views import account_merge_view
 
 app_name = "accounts"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
+    path("contacts/<int:pk>/merge/", contact_merge_view, name="contact_merge"),
     path(
         "contacts/<int:pk>/history/<int:history_id>/restore/",
         history_views.contact_revert,

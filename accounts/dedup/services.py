@@ -8,9 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.contact_merge import register_contact_mover
 from accounts.dedup.models import DuplicateCandidate
 from accounts.merge import register_mover
-from accounts.models import Account
+from accounts.models import Account, Contact
 from crm.models import User
 from crm.tenancy import current_membership
 
@@ -54,5 +55,29 @@ def candidates_resolve_merged(merged: Account, survivor: Account) -> int:
     return merged_count + resolved_count
 
 
+def contact_candidates_resolve_merged(
+    merged: Contact, survivor: Contact, actor: User | None, reason: str
+) -> int:
+    """The same for a contact merge (accounts.contact_merge.register_contact_mover)."""
+    now = timezone.now()
+    first, second = sorted((merged.pk, survivor.pk))
+    pair = DuplicateCandidate.objects.filter(
+        kind=DuplicateCandidate.Kind.CONTACT, first_contact_id=first, second_contact_id=second
+    ).exclude(status=DuplicateCandidate.Status.MERGED)
+    merged_count = pair.update(
+        status=DuplicateCandidate.Status.MERGED, resolved_by=actor, resolved_at=now, updated_at=now
+    )
+    others = DuplicateCandidate.objects.filter(
+        Q(first_contact=merged) | Q(second_contact=merged),
+        kind=DuplicateCandidate.Kind.CONTACT,
+        status=DuplicateCandidate.Status.OPEN,
+    )
+    resolved_count = others.update(
+        status=DuplicateCandidate.Status.RESOLVED, resolved_by=actor, resolved_at=now, updated_at=now
+    )
+    return merged_count + resolved_count
+
+
 # Registered when this module is imported: AccountsConfig.ready() imports it.
 register_mover("duplicate candidates", candidates_resolve_merged)
+register_contact_mover("duplicate candidates", contact_candidates_resolve_merged)

@@ -31,6 +31,7 @@ def candidate_queue(request: TenantRequest) -> HttpResponse:
         "total": queue.count(),
         "queue_size": selectors.QUEUE_SIZE,
         "may_merge": request.user.has_perm("accounts.delete_account"),
+        "may_merge_contacts": request.user.has_perm("accounts.delete_contact"),
     }
     return render(request, "dedup/queue.html", context)
 
