@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts.dedup.scan import duplicate_scan
 from accounts.models import Account, Address, Consent, Contact, Segment, TerritoryRule
 from accounts.territories import territories_realign
 from crm.models import Membership, Tenant
@@ -170,8 +171,38 @@ def seed_accounts(tenant: Tenant, memberships: dict[str, Membership]) -> str:
             )
             contacts += 1
     seed_territories(tenant, memberships)
+    seed_duplicates(memberships)
     territories_realign()
+    found = duplicate_scan()
     return (
-        f"{len(accounts)} accounts (a group with {len(SUBSIDIARIES)} subsidiaries), {contacts} contacts, "
-        f"{len(TERRITORIES)} territories"
+        f"{len(accounts) + 1} accounts (a group with {len(SUBSIDIARIES)} subsidiaries), {contacts + 1} contacts, "
+        f"{len(TERRITORIES)} territories, "
+        f"{sum(counts.found for counts in found.values())} possible duplicates"
     )
+
+
+def seed_duplicates(memberships: dict[str, Membership]) -> None:
+    """A second entry for a printer of Nantes, typed in capitals and without SIRET by a colleague, with
+    the same buyer: the duplicates scan pairs both accounts and both contacts, ready to be merged."""
+    original = Account.objects.get(legal_name="Imprimerie Moderne de Nantes")
+    copy, _created = Account.objects.update_or_create(
+        legal_name="IMPRIMERIE MODERNE NANTES",
+        defaults={"owner": memberships["manager.sud"].user, "account_type": Account.Type.CUSTOMER},
+    )
+    Address.objects.update_or_create(
+        account=copy,
+        kind=Address.Kind.HEAD_OFFICE,
+        defaults={"line1": "12 bd de la Prairie au Duc", "postal_code": "44000", "city": "Nantes"},
+    )
+    buyer = Contact.objects.filter(account=original).order_by("pk").first()
+    if buyer is not None:
+        Contact.objects.update_or_create(
+            account=copy,
+            email=buyer.email,
+            defaults={
+                "first_name": buyer.first_name,
+                "last_name": buyer.last_name.upper(),
+                "owner": copy.owner,
+                "job_title": "Acheteuse",
+            },
+        )
