@@ -56,6 +56,12 @@ class Account(TenantOwnedModel):
         SCI = "SCI", "SCI"
         SNC = "SNC", "SNC"
         SCOP = "SCOP", "SCOP"
+        SCA = "SCA", "SCA"
+        SCM = "SCM", "SCM"
+        SELARL = "SELARL", "SELARL"
+        SELAS = "SELAS", "SELAS"
+        GIE = "GIE", "GIE"
+        SOLE_PROPRIETOR = "EI", _("Sole proprietorship (EI)")
         ASSOCIATION = "association", _("Association (loi 1901)")
         SOLE_TRADER = "auto_entrepreneur", _("Sole trader (micro-entrepreneur)")
         PUBLIC_BODY = "public", _("Public body")

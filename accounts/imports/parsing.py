@@ -255,6 +255,17 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _SYNONYM_INDEX = {synonym: field for field, synonyms in HEADER_SYNONYMS.items() for synonym in synonyms}
+# Small words people put in or leave out ("date du dernier achat", "date dernier achat").
+_FILLER_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "of", "the", "a"})
+
+
+def _without_fillers(key: str) -> str:
+    return " ".join(word for word in key.split() if word not in _FILLER_WORDS)
+
+
+_LOOSE_INDEX = {
+    _without_fillers(synonym): field for field, synonyms in HEADER_SYNONYMS.items() for synonym in synonyms
+}
 
 
 def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
@@ -263,7 +274,8 @@ def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for index, header in enumerate(headers):
-        field = _SYNONYM_INDEX.get(header_key(header))
+        key = header_key(header)
+        field = _SYNONYM_INDEX.get(key) or _LOOSE_INDEX.get(_without_fillers(key))
         if field and field not in taken:
             mapping[str(index)] = field
             taken.add(field)
