@@ -8,10 +8,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts import search as account_search
 from accounts.dedup.scan import duplicate_scan
 from accounts.models import Account, Address, Consent, Contact, Segment, TerritoryRule
 from accounts.territories import territories_realign
 from crm.models import Membership, Tenant
+from governance import search
 from governance.models import Territory, TerritoryMember
 
 
@@ -39,16 +41,16 @@ def french_vat(siren: str) -> str:
 
 # name, legal form, NAF, city, postal code, owner, type, revenue, potential, months since last purchase
 COMPANIES = [
-    ("Société Générale des Eaux du Léman", "SA", "36.00Z", "Thonon-les-Bains", "74200", "rep", "customer", "1850000", "2400000", 3),
+    ("Société Générale des Eaux du Léman", "SA", "36.00Z", "Thonon-les-Bains", "74200", "terrain.lyon", "customer", "1850000", "2400000", 3),
     ("Boulangeries Artisanales Petit", "SARL", "10.71C", "Lille", "59000", "rep", "customer", "85000", "120000", 14),
-    ("Transports Lefort et Fils", "SAS", "49.41A", "Amiens", "80000", "terrain.lyon", "prospect", None, "300000", None),
+    ("Transports Lefort et Fils", "SAS", "49.41A", "Amiens", "80000", "rep", "prospect", None, "300000", None),
     ("Atelier Numérique Rhône-Alpes", "SASU", "62.01Z", "Lyon", "69003", "terrain.lyon", "customer", "42000", "90000", 30),
     ("Clinique Vétérinaire des Alpilles", "SELARL", "75.00Z", "Arles", "13200", "inside", "prospect", None, "25000", None),
     ("Hôtellerie Côte Basque", "SAS", "55.10Z", "Biarritz", "64200", "inside", "customer", "230000", "260000", 6),
     ("Coopérative Agricole du Berry", "SCOP", "01.11Z", "Bourges", "18000", "manager", "partner", None, None, None),
     ("Imprimerie Moderne de Nantes", "SA", "18.12Z", "Nantes", "44000", "manager.sud", "customer", "510000", "600000", 20),
     ("Cabinet Lambert Expertise", "SARL", "69.20Z", "Bordeaux", "33000", "manager.sud", "prospect", None, "40000", None),
-    ("Fromagerie du Jura", "EURL", "10.51C", "Lons-le-Saunier", "39000", "rep", "supplier", None, None, None),
+    ("Fromagerie du Jura", "EURL", "10.51C", "Lons-le-Saunier", "39000", "terrain.lyon", "supplier", None, None, None),
 ]  # fmt: skip
 
 GROUP = (
@@ -173,6 +175,9 @@ def seed_accounts(tenant: Tenant, memberships: dict[str, Membership]) -> str:
     seed_territories(tenant, memberships)
     seed_duplicates(memberships)
     territories_realign()
+    # The rows above are written directly (idempotent upserts), not through the services: index them.
+    for object_type in (account_search.ACCOUNT, account_search.CONTACT):
+        search.rebuild(object_type)
     found = duplicate_scan()
     return (
         f"{len(accounts) + 1} accounts (a group with {len(SUBSIDIARIES)} subsidiaries), {contacts + 1} contacts, "
