@@ -72,7 +72,6 @@ def test_the_demo_walkthrough() -> None:
     assert "2\xa0400\xa0000" not in page
     assert "2400000" not in page
 
-
     # The duplicates queue pairs the two printers of Nantes; the director merges them.
     queue = director.get("/t/demo/duplicates/")
     pair = next(c for c in queue.context["candidates"] if c.kind == "account")
