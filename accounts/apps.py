@@ -63,6 +63,13 @@ def register_field_rules() -> None:
         for name in names:
             field_rules.register(model_label, name, default=rule.REQUIRED)
     field_rules.register("accounts.account", "relationship_status", default=rule.COMPUTED)
+    # Required by the model but with a default: an ERP or a marketing tool may own them.
+    for model_label, names in (
+        ("accounts.account", ("account_type", "currency")),
+        ("accounts.contact", ("language", "relationship_status")),
+    ):
+        for name in names:
+            field_rules.register(model_label, name, default=rule.REQUIRED, allowed={rule.SYNCHRONISED})
     for name in (
         "trade_name", "legal_form", "siret", "vat_number", "naf_code", "naics_code", "website",
         "revenue_band", "headcount_band", "segment", "origin", "partner", "customer_revenue",

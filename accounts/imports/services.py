@@ -173,12 +173,18 @@ def _check_mapping_rules(fields: list[str], mode: str) -> None:
             % {"fields": ", ".join(field_label(name) for name in read_only)}
         )
     required = [name for name, rule in rules.items() if rule.rule == field_rules.Rule.REQUIRED]
-    missing = [name for name in required if name not in fields]
+    # A required field with a default (the account type) is filled without a column.
+    missing = [name for name in required if name not in fields and not _has_default(name)]
     if mode != ImportJob.Mode.UPDATE and missing:
         raise ValidationError(
             _("Map a column to every required field: %(fields)s.")
             % {"fields": ", ".join(field_label(name) for name in missing)}
         )
+
+
+def _has_default(name: str) -> bool:
+    field = Account._meta.get_field(name)
+    return bool(getattr(field, "has_default", lambda: False)())
 
 
 def _required_mapped(job: ImportJob) -> list[str]:

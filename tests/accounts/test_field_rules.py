@@ -148,6 +148,27 @@ def test_a_synchronised_field_is_shown_read_only_with_its_source_and_a_posted_va
     assert other_account.customer_revenue == Decimal("999999.00")  # no rule in that tenant
 
 
+def test_a_synchronised_field_keeps_its_default_when_an_account_is_created_on_the_page(
+    tenant, client_of
+) -> None:
+    client, rep = client_of(tenant, Role.FIELD_SALES_REP)
+    set_rule(tenant, "accounts.account", "account_type", FieldRule.Rule.SYNCHRONISED, "erp")
+
+    response = client.post(
+        "/t/durand/accounts/new/",
+        {
+            "legal_name": "Durand SA",
+            "account_type": Account.Type.CUSTOMER,
+            "owner": rep.user_id,
+            "currency": "EUR",
+        },
+    )
+
+    assert response.status_code == 302
+    with tenant_scope(tenant):
+        assert Account.objects.get().account_type == Account.Type.PROSPECT
+
+
 class InlineRevenueForm(AccountForm):
     """A form built on AccountForm that rebuilds a field in its own __init__ (as inline editing may)."""
 
