@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.text import capfirst
@@ -70,9 +71,7 @@ def label_of(model: type[models.Model] | str) -> str:
 
 
 def field_verbose_name(model_label: str, field_name: str) -> str:
-    """ "Contact · work email": the record type and the field, in the active language."""
-    from django.apps import apps
-
+    """The record type and the field, in the active language: "Contact · work email"."""
     try:
         model = apps.get_model(model_label)
     except (LookupError, ValueError):

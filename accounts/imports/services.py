@@ -163,7 +163,10 @@ def _check_mapping_rules(fields: list[str], mode: str) -> None:
     """The tenant's field rules: computed and synchronised fields are not imported; every required
     field needs a column when rows may create accounts."""
     rules = field_rules.rules(Account)
-    read_only = [name for name in fields if name in rules and rules[name].is_read_only]
+    # The SIRET also finds the account to update: as a key it changes nothing (the service refuses
+    # a row that would set a synchronised SIRET on a new account).
+    key = {"siret"} if mode != ImportJob.Mode.CREATE else set()
+    read_only = [name for name in fields if name in rules and rules[name].is_read_only and name not in key]
     if read_only:
         raise ValidationError(
             _(

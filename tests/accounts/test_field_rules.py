@@ -17,12 +17,13 @@ from accounts.forms import AccountForm
 from accounts.imports import services as imports
 from accounts.imports.models import ImportJob
 from accounts.models import Account, Contact
+from crm.models import ApiKey
 from crm.roles import Role
 from crm.services import api_key_create
 from crm.tenancy import tenant_scope
 from governance import field_rules
 from governance.models import FieldRule
-from tests.accounts.factories import AccountFactory
+from tests.accounts.factories import AccountFactory, valid_siret
 
 pytestmark = pytest.mark.django_db
 
@@ -355,6 +356,32 @@ def test_a_synchronised_field_cannot_be_mapped(tenant, admin) -> None:
     assert job.mapping != {"0": "legal_name", "2": "customer_revenue"}
 
 
+def test_a_synchronised_siret_still_finds_the_accounts_an_import_updates(tenant, admin) -> None:
+    set_rule(tenant, "accounts.account", "siret", FieldRule.Rule.SYNCHRONISED, "erp")
+    siret = valid_siret(1)
+    known = account_of(tenant, admin, legal_name="Alpha SA", siret=siret)
+    content = (
+        f"Raison sociale;SIRET;Nom commercial\r\nAlpha SA;{siret};Alpha\r\nBeta SA;{valid_siret(2)};Beta\r\n"
+    )
+    job = create_job(tenant, admin, content.encode())
+    everything = {"0": "legal_name", "1": "siret", "2": "trade_name"}
+
+    with tenant_scope(tenant), translation.override("en"):
+        with pytest.raises(ValidationError) as refused:
+            imports.import_set_mapping(job=job, mapping=everything, mode=ImportJob.Mode.CREATE)
+        imports.import_set_mapping(
+            job=job, mapping={"1": "siret", "2": "trade_name"}, mode=ImportJob.Mode.UPDATE
+        )
+        imports.import_dry_run(job=job)
+    job = imports.import_run(job=job)
+
+    assert refused.value.messages[0].startswith("These fields are computed or synchronised")
+    assert (job.updated_count, job.skipped_count, job.rejected_count) == (1, 1, 0)
+    with tenant_scope(tenant):
+        known.refresh_from_db()
+    assert (known.trade_name, known.siret) == ("Alpha", siret)
+
+
 # Admin ---------------------------------------------------------------------------------------------
 
 
@@ -432,6 +459,19 @@ def test_a_tenant_admin_configures_a_rule_with_its_history_and_its_integration(
         assert rule.history.get().history_user == admin.user
     with tenant_scope(other_tenant):
         assert not FieldRule.objects.exists()
+
+
+def test_a_tenant_admin_names_the_integration_of_a_new_api_key(tenant, client_of) -> None:
+    client, _admin = client_of(tenant, Role.TENANT_ADMIN)
+
+    response = client.post(
+        "/t/durand/admin/crm/apikey/add/",
+        {"name": "Connecteur ERP", "role": Role.SALES_DIRECTOR, "integration": "erp"},
+    )
+
+    assert response.status_code == 302
+    with tenant_scope(tenant):
+        assert list(ApiKey.objects.values_list("name", "integration")) == [("Connecteur ERP", "erp")]
 
 
 def test_the_rules_of_a_record_type_are_read_in_one_query(tenant, django_assert_num_queries) -> None:
