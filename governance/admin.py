@@ -175,7 +175,11 @@ class FieldRuleForm(forms.ModelForm):
         self.fields["field"].choices = [  # type: ignore[attr-defined]
             (
                 f"{item.model_label}.{item.field_name}",
-                field_rules.field_verbose_name(item.model_label, item.field_name),
+                _("%(field)s (by default: %(rule)s)")
+                % {
+                    "field": field_rules.field_verbose_name(item.model_label, item.field_name),
+                    "rule": str(FieldRule.Rule(item.default).label).lower(),
+                },
             )
             for item in field_rules.configurable_fields()
         ]

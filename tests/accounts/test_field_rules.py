@@ -437,12 +437,18 @@ def test_a_tenant_admin_configures_a_rule_with_its_history_and_its_integration(
 ) -> None:
     client, admin = client_of(tenant, Role.TENANT_ADMIN)
     key_for(tenant, admin, "erp")
+    page = client.get("/t/durand/admin/governance/fieldrule/add/", headers=ENGLISH)
 
     created = admin_post(
         client, {"field": "accounts.contact.email", "rule": "synchronised", "integration": "erp"}
     )
     duplicate = admin_post(client, {"field": "accounts.contact.email", "rule": "optional", "integration": ""})
 
+    assert (
+        '<option value="accounts.contact.email">Contact · work email (by default: required)</option>'
+        in page.text
+    )
+    assert '<option value="erp">erp</option>' in page.text
     assert created.status_code == 302
     assert duplicate.status_code == 200
     assert duplicate.context["adminform"].form.errors["field"] == [
