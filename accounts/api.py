@@ -18,6 +18,7 @@ from accounts import services
 from accounts.models import Account, Contact
 from crm.models import ApiKey, Membership, User
 from crm.tenancy import current_tenant
+from governance import field_rules
 from governance.field_policies import hidden_fields
 from governance.permissions import Reach, role_reach
 from governance.visibility import role_predicate
@@ -70,7 +71,23 @@ def owner_for(request: Request, owner_id: int | None) -> User:
     return membership.user
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class FieldRulesInputMixin:
+    """A value given for a read-only field that the tenant's field rules mark computed or synchronised
+    is passed on to the service, which refuses a change (400 naming the field) instead of DRF
+    dropping it silently."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        validated = super().to_internal_value(data)  # type: ignore[misc]
+        if hasattr(data, "keys"):
+            model = self.Meta.model  # type: ignore[attr-defined]
+            for name, effective in field_rules.rules(model).items():
+                field = self.fields.get(name)  # type: ignore[attr-defined]
+                if effective.is_read_only and name in data and field is not None and field.read_only:
+                    validated[name] = data[name]
+        return validated
+
+
+class AccountSerializer(FieldRulesInputMixin, serializers.ModelSerializer):
     """Fields the key's role may not read (field policies) are left out of every response."""
 
     relationship_status = serializers.CharField(read_only=True)
@@ -154,6 +171,7 @@ class AccountListApi(AccountApiMixin, generics.ListCreateAPIView):
             tenant=current_tenant(),
             actor=None,
             role=request.auth.role,  # type: ignore[union-attr]
+            api_key=request.auth,  # type: ignore[arg-type]
             data=_account_data(request, serializer.validated_data, partial=False),
         )
         body = AccountSerializer(outcome.record, context=self.get_serializer_context()).data
@@ -177,6 +195,7 @@ class AccountDetailApi(AccountApiMixin, generics.RetrieveUpdateAPIView):
             account=account,
             actor=None,
             role=request.auth.role,  # type: ignore[union-attr]
+            api_key=request.auth,  # type: ignore[arg-type]
             data=_account_data(request, serializer.validated_data, partial=True),
             expected_version=int(version) if version is not None else None,
         )
@@ -184,7 +203,7 @@ class AccountDetailApi(AccountApiMixin, generics.RetrieveUpdateAPIView):
         return Response({**body, "warnings": outcome.warnings})
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(FieldRulesInputMixin, serializers.ModelSerializer):
     """Fields the key's role may not read (field policies) are left out of every response."""
 
     account = serializers.IntegerField(source="account_id")
@@ -248,6 +267,7 @@ class ContactListApi(ContactApiMixin, generics.ListCreateAPIView):
             data=_contact_data(request, serializer.validated_data, partial=False),
             duplicate_reason=str(reason or ""),
             role=request.auth.role,  # type: ignore[union-attr]
+            api_key=request.auth,  # type: ignore[arg-type]
         )
         body = ContactSerializer(outcome.record, context=self.get_serializer_context()).data
         return Response(body, status=201)
@@ -279,5 +299,6 @@ class ContactDetailApi(ContactApiMixin, generics.RetrieveUpdateAPIView):
             data=_contact_data(request, serializer.validated_data, partial=True),
             expected_version=int(version) if version is not None else None,
             role=request.auth.role,  # type: ignore[union-attr]
+            api_key=request.auth,  # type: ignore[arg-type]
         )
         return Response(ContactSerializer(outcome.record, context=self.get_serializer_context()).data)

@@ -58,3 +58,41 @@ class AccountsConfig(AppConfig):
             },
             edit_roles={*sales, Role.MARKETING_MANAGER, Role.SUPPORT_SUPERVISOR, Role.SUPPORT_AGENT},
         )
+
+        register_field_rules()
+
+
+def register_field_rules() -> None:
+    """The fields a tenant may configure (governance.field_rules), their default and allowed rules.
+    Fields the model requires stay required; the relationship status of an account is computed; the
+    others may be required, optional or synchronised from an integration (an ERP, a marketing tool)."""
+    from governance import field_rules
+
+    rule = field_rules.Rule
+    configurable = {rule.REQUIRED, rule.OPTIONAL, rule.SYNCHRONISED}
+    for model_label, names in (
+        ("accounts.account", ("legal_name",)),
+        ("accounts.contact", ("first_name", "last_name")),
+    ):
+        for name in names:
+            field_rules.register(model_label, name, default=rule.REQUIRED)
+    field_rules.register("accounts.account", "relationship_status", default=rule.COMPUTED)
+    # Required by the model but with a default: an ERP or a marketing tool may own them.
+    for model_label, names in (
+        ("accounts.account", ("account_type", "currency")),
+        ("accounts.contact", ("language", "relationship_status")),
+    ):
+        for name in names:
+            field_rules.register(model_label, name, default=rule.REQUIRED, allowed={rule.SYNCHRONISED})
+    for name in (
+        "trade_name", "legal_form", "siret", "vat_number", "naf_code", "naics_code", "website",
+        "revenue_band", "headcount_band", "segment", "origin", "partner", "customer_revenue",
+        "estimated_potential", "last_purchase_date",
+    ):  # fmt: skip
+        field_rules.register("accounts.account", name, default=rule.OPTIONAL, allowed=configurable)
+    # A professional e-mail is expected for every contact; a tenant may relax it.
+    field_rules.register("accounts.contact", "email", default=rule.REQUIRED, allowed=configurable)
+    for name in (
+        "salutation", "job_title", "department", "phone", "mobile", "manager", "contact_frequency",
+    ):  # fmt: skip
+        field_rules.register("accounts.contact", name, default=rule.OPTIONAL, allowed=configurable)

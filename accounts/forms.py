@@ -14,6 +14,7 @@ from accounts import identifiers
 from accounts.models import Account, Consent, Contact, Segment
 from crm.models import Membership, User
 from governance.field_policies import locked_fields
+from governance.forms import FieldRulesFormMixin
 
 # People type identifiers and phones with spaces and dots: longer than the stored, normalised value.
 LOOSE_IDENTIFIER_LENGTH = 40
@@ -28,9 +29,10 @@ def active_member_users() -> QuerySet[User]:
     )
 
 
-class ParseOnlyModelForm(forms.ModelForm):  # type: ignore[type-arg]
+class ParseOnlyModelForm(FieldRulesFormMixin, forms.ModelForm):  # type: ignore[type-arg]
     """A ModelForm whose model validation is left to the service: it must not run twice, differently,
-    on raw input (a SIRET typed with spaces is longer than the stored one)."""
+    on raw input (a SIRET typed with spaces is longer than the stored one). The tenant's field rules
+    apply to every form built on it (required, or read-only with a hint: governance.forms)."""
 
     def _post_clean(self) -> None:
         return None

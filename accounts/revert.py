@@ -22,6 +22,7 @@ from accounts import services
 from accounts.models import Account, Contact
 from crm.models import Membership, User
 from crm.roles import Role
+from governance import field_rules
 
 
 def may_revert(membership: Membership | None) -> bool:
@@ -45,6 +46,19 @@ def _values_of(
         else:
             data[name] = getattr(record, name)
     return data, missing
+
+
+def _changes_only(current: Account | Contact, data: dict[str, Any]) -> dict[str, Any]:
+    """What differs from the record as it is now, less the fields the tenant's field rules keep
+    read-only (computed, or owned by an integration): a restore does not overwrite those."""
+    read_only = {
+        name for name, effective in field_rules.rules(type(current)).items() if effective.is_read_only
+    }
+    return {
+        name: value
+        for name, value in data.items()
+        if name not in read_only and field_rules.is_change(current, name, value)
+    }
 
 
 def _restored_reason(record: Any) -> str:
@@ -76,7 +90,7 @@ def account_revert(
     outcome = services.account_update(
         account=account,
         actor=actor,
-        data=data,
+        data=_changes_only(account, data),
         expected_version=expected_version,
         role=role,
         reason=_restored_reason(record),
@@ -98,7 +112,7 @@ def contact_revert(
     outcome = services.contact_update(
         contact=contact,
         actor=actor,
-        data=data,
+        data=_changes_only(contact, data),
         expected_version=expected_version,
         reason=_restored_reason(record),
     )

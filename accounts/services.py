@@ -20,9 +20,9 @@ from accounts import identifiers
 from accounts.duplicates import Duplicate, account_duplicates, contact_duplicates
 from accounts.models import Account, Address, Consent, Contact
 from accounts.territories import account_place_in_territory
-from crm.models import Tenant, User
+from crm.models import ApiKey, Tenant, User
 from crm.trees import would_make_a_loop
-from governance import search
+from governance import field_rules, search
 from governance.field_policies import locked_fields
 
 ACCOUNT_FIELDS = (
@@ -132,6 +132,17 @@ def _refuse_locked_fields(
         raise ValidationError({name: _("Your role may not change this field.") for name in sorted(refused)})
 
 
+def _given(cleaned: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The normalised values of the fields the caller gave: the field rules judge these, so that a
+    value typed differently from the stored one ("732 829 320 00074") is no change."""
+    return {name: cleaned.get(name, value) for name, value in data.items()}
+
+
+def _integration(api_key: ApiKey | None) -> str:
+    """The integration a caller speaks for: an API key's, never a member's (field rules)."""
+    return api_key.integration if api_key is not None else ""
+
+
 class PossibleDuplicates(ValidationError):
     """Raised before writing when the record looks like existing ones; the caller shows them and may
     go on by giving a reason, which the history keeps."""
@@ -148,13 +159,17 @@ def account_create(
     actor: User | None,
     data: dict[str, Any],
     role: str | None = None,
+    api_key: ApiKey | None = None,
     head_office: dict[str, Any] | None = None,
     duplicate_reason: str = "",
 ) -> Outcome:
     """Create an account (and its head office). `role` (the acting member's or API key's) applies the
-    field policies. Likely duplicates stop the creation unless `duplicate_reason` says why to go on."""
+    field policies; the tenant's field rules apply to every caller, and `api_key` (when the API calls)
+    may write the fields synchronised from its integration. Likely duplicates stop the creation unless
+    `duplicate_reason` says why to go on."""
     _refuse_locked_fields(role, data, None)
     cleaned, warnings = account_normalize(data, tenant=tenant)
+    field_rules.check_write(Account, _given(cleaned, data), current=None, integration=_integration(api_key))
     values = {name: cleaned[name] for name in (*ACCOUNT_FIELDS, "naf_version") if name in cleaned}
     values.setdefault("owner", actor)
     account = Account(tenant=tenant, **values)
@@ -186,10 +201,12 @@ def account_update(
     data: dict[str, Any],
     expected_version: int | None = None,
     role: str | None = None,
+    api_key: ApiKey | None = None,
     reason: str = "",
 ) -> Outcome:
     """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit;
-    `role` applies the field policies; `reason` goes into the history row."""
+    `role` applies the field policies, and the field rules apply as in `account_create`; `reason`
+    goes into the history row."""
     current = Account.objects.select_for_update().get(pk=account.pk)
     _refuse_locked_fields(role, data, current)
     if expected_version is not None and current.version != expected_version:
@@ -199,6 +216,9 @@ def account_update(
     merged = {name: getattr(current, name) for name in ACCOUNT_FIELDS} | dict(data)
     names_before = (current.legal_name, current.trade_name)
     cleaned, warnings = account_normalize(merged, tenant=current.tenant)
+    field_rules.check_write(
+        Account, _given(cleaned, data), current=current, integration=_integration(api_key)
+    )
     for name in (*ACCOUNT_FIELDS, "naf_version"):
         if name in cleaned:
             setattr(current, name, cleaned[name])
@@ -247,12 +267,15 @@ def contact_create(
     data: dict[str, Any],
     duplicate_reason: str = "",
     role: str | None = None,
+    api_key: ApiKey | None = None,
 ) -> Outcome:
-    """Create a contact. Likely duplicates (same e-mail or phone, a similar name at the same company)
-    stop the creation unless `duplicate_reason` says why to go on; the history keeps the reason.
-    `role` applies the field policies."""
+    """Create a contact. `role` applies the field policies; the tenant's field rules apply (`api_key`
+    may write the fields synchronised from its integration). Likely duplicates (same e-mail or phone,
+    a similar name at the same company) stop the creation unless `duplicate_reason` says why to go
+    on; the history keeps the reason."""
     _refuse_locked_fields(role, data, None, Contact)
     cleaned = contact_normalize(data, tenant=tenant)
+    field_rules.check_write(Contact, _given(cleaned, data), current=None, integration=_integration(api_key))
     values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
     values.setdefault("owner", actor)
     if not duplicate_reason.strip():
@@ -280,7 +303,9 @@ def contact_update(
     expected_version: int | None = None,
     reason: str = "",
     role: str | None = None,
+    api_key: ApiKey | None = None,
 ) -> Outcome:
+    """Apply `data` (only the fields it holds), under the tenant's field rules (see `contact_create`)."""
     current = Contact.objects.select_for_update().get(pk=contact.pk)
     _refuse_locked_fields(role, data, current, Contact)
     if expected_version is not None and current.version != expected_version:
@@ -289,6 +314,9 @@ def contact_update(
         )
     merged = {name: getattr(current, name) for name in CONTACT_FIELDS} | dict(data)
     cleaned = contact_normalize(merged, tenant=current.tenant)
+    field_rules.check_write(
+        Contact, _given(cleaned, data), current=current, integration=_integration(api_key)
+    )
     for name in CONTACT_FIELDS:
         if name in cleaned:
             setattr(current, name, cleaned[name])

@@ -104,15 +104,15 @@ class MembershipAdmin(TenantModelAdmin, SimpleHistoryAdmin):
 
 @admin.register(ApiKey, site=tenant_admin)
 class ApiKeyAdmin(TenantModelAdmin, SimpleHistoryAdmin):
-    list_display = ["name", "role", "public_id", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "role", "integration", "public_id", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["role"]
     readonly_fields = ["public_id", "created_at", "last_used_at", "revoked_at"]
-    fields = ["name", "role", "public_id", "created_at", "last_used_at", "revoked_at"]
+    fields = ["name", "role", "integration", "public_id", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None:
-            return [*self.readonly_fields, "name", "role"]
+            return [*self.readonly_fields, "name", "role", "integration"]
         return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
@@ -123,6 +123,7 @@ class ApiKeyAdmin(TenantModelAdmin, SimpleHistoryAdmin):
             name=form.cleaned_data["name"],
             role=form.cleaned_data.get("role") or Role.FINANCE,
             actor=request.user,  # type: ignore[arg-type]
+            integration=form.cleaned_data.get("integration") or "",
         )
         adopt(obj, key)
         messages.warning(

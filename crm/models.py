@@ -275,6 +275,16 @@ class ApiKey(TenantOwnedModel):
 
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    # The system this key belongs to (an ERP, a marketing tool): fields a tenant marks as synchronised
+    # from it are read-only for everyone else, writable through its keys (governance.field_rules).
+    integration = models.SlugField(
+        _("integration"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "The system this key belongs to, e.g. “erp”: it may write the fields synchronised from it."
+        ),
+    )
     public_id = models.CharField(_("key id"), max_length=16, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     created_by = models.ForeignKey(

@@ -113,8 +113,11 @@ def membership_update(
 
 
 @transaction.atomic
-def api_key_create(*, tenant: Tenant, name: str, role: str, actor: User | None) -> tuple[ApiKey, str]:
-    """Create an API key; the full key is returned once and never stored."""
+def api_key_create(
+    *, tenant: Tenant, name: str, role: str, actor: User | None, integration: str = ""
+) -> tuple[ApiKey, str]:
+    """Create an API key; the full key is returned once and never stored. `integration` names the
+    system it belongs to, which may write the fields synchronised from it."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     public_id, secret, full_key = ApiKey.generate(tenant)
@@ -122,6 +125,7 @@ def api_key_create(*, tenant: Tenant, name: str, role: str, actor: User | None) 
         tenant=tenant,
         name=name,
         role=role,
+        integration=integration.strip(),
         public_id=public_id,
         secret_hash=ApiKey.hash_secret(secret),
         created_by=actor,

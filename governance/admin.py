@@ -12,9 +12,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from crm.admin_site import TenantModelAdmin, tenant_admin
 from crm.models import Membership
 from crm.roles import Role
-from governance import field_policies, visibility
+from governance import field_policies, field_rules, visibility
 from governance.models import (
     FieldPolicy,
+    FieldRule,
     SecurityEvent,
     SensitiveFieldRead,
     SharingDefault,
@@ -150,6 +151,72 @@ class FieldPolicyAdmin(TenantModelAdmin, SimpleHistoryAdmin):
     form = FieldPolicyForm
     fields = ["field", "read_roles", "edit_roles"]
     list_display = ["model_label", "field_name"]
+
+
+class FieldRuleForm(forms.ModelForm):
+    """One rule per field; the rules a field does not allow, or a synchronised field without its
+    integration, are refused with the reason (governance.field_rules.rule_errors)."""
+
+    field = forms.ChoiceField(label=_("Field"))
+    integration = forms.ChoiceField(
+        label=_("Integration"),
+        required=False,
+        help_text=_(
+            "For a synchronised field: the integration whose API keys may change it (set on the key)."
+        ),
+    )
+
+    class Meta:
+        model = FieldRule
+        fields = ["rule", "integration"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [  # type: ignore[attr-defined]
+            (
+                f"{item.model_label}.{item.field_name}",
+                _("%(field)s (by default: %(rule)s)")
+                % {
+                    "field": field_rules.field_verbose_name(item.model_label, item.field_name),
+                    "rule": str(FieldRule.Rule(item.default).label).lower(),
+                },
+            )
+            for item in field_rules.configurable_fields()
+        ]
+        names = field_rules.integration_names()
+        if self.instance.integration and self.instance.integration not in names:
+            names.append(self.instance.integration)  # its keys were revoked: still shown, not lost
+        self.fields["integration"].choices = [("", "---------"), *((name, name) for name in names)]  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.initial["field"] = f"{self.instance.model_label}.{self.instance.field_name}"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if "field" not in cleaned or "rule" not in cleaned:
+            return cleaned
+        model_label, _dot, field_name = cleaned["field"].rpartition(".")
+        integration = cleaned.get("integration") or ""
+        if cleaned["rule"] != FieldRule.Rule.SYNCHRONISED:
+            integration = cleaned["integration"] = ""
+        errors = field_rules.rule_errors(
+            model_label=model_label, field_name=field_name, rule=cleaned["rule"], integration=integration
+        )
+        taken = FieldRule.objects.filter(model_label=model_label, field_name=field_name)
+        if taken.exclude(pk=self.instance.pk).exists():
+            errors.setdefault("field", []).append(str(_("This field already has a rule: change that one.")))
+        for name, messages in errors.items():
+            self.add_error(name, messages)
+        self.instance.model_label, self.instance.field_name = model_label, field_name
+        self.instance.integration = integration
+        return cleaned
+
+
+@admin.register(FieldRule, site=tenant_admin)
+class FieldRuleAdmin(TenantModelAdmin, SimpleHistoryAdmin):
+    form = FieldRuleForm
+    fields = ["field", "rule", "integration"]
+    list_display = ["model_label", "field_name", "rule", "integration"]
+    list_filter = ["model_label", "rule"]
 
 
 @admin.register(SensitiveFieldRead, site=tenant_admin)

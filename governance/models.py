@@ -242,6 +242,45 @@ class FieldPolicy(TenantOwnedModel):
         return f"{self.model_label}.{self.field_name}"
 
 
+class FieldRule(TenantOwnedModel):
+    """A tenant's rule for one configurable field: required, optional, computed by the system, or
+    synchronised from another system (read-only except for that integration's API keys). Without a
+    row, the default registered by the field's app applies (governance.field_rules)."""
+
+    class Rule(models.TextChoices):
+        REQUIRED = "required", _("Required")
+        OPTIONAL = "optional", _("Optional")
+        COMPUTED = "computed", _("Computed (read-only)")
+        SYNCHRONISED = "synchronised", _("Synchronised from another system (read-only)")
+
+    model_label = models.CharField(_("record type"), max_length=100)
+    field_name = models.CharField(_("field"), max_length=100)
+    rule = models.CharField(_("rule"), max_length=16, choices=Rule.choices)
+    # Matched against ApiKey.integration: every key of that integration may write the field, so a
+    # rotated key keeps the right without touching the rules (docs/decisions/0004-field-rules.md).
+    integration = models.SlugField(
+        _("integration"),
+        max_length=60,
+        blank=True,
+        help_text=_("For a synchronised field: the integration whose API keys may change it."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("field rule")
+        verbose_name_plural = _("field rules")
+        ordering = ["model_label", "field_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "model_label", "field_name"], name="governance_fieldrule_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_label}.{self.field_name}: {self.get_rule_display()}"
+
+
 class SensitiveFieldRead(TenantOwnedModel):
     """The access log of sensitive fields: who saw which field of which record, and when."""
 

@@ -30,6 +30,7 @@ from accounts.imports.models import ImportJob
 from accounts.models import Account, Address
 from crm.models import Membership, Tenant, User
 from crm.tenancy import tenant_scope
+from governance import field_rules
 
 logger = logging.getLogger(__name__)
 
@@ -150,11 +151,61 @@ def import_set_mapping(*, job: ImportJob, mapping: dict[str, str], mode: str) ->
         raise ValidationError(_("Map a column to the legal name: every new account needs one."))
     if mode != ImportJob.Mode.CREATE and "siret" not in fields:
         raise ValidationError(_("Map a column to the SIRET: existing accounts are found by their SIRET."))
+    _check_mapping_rules(fields, mode)
     job.mapping = cleaned
     job.mode = mode
     job.status = ImportJob.Status.UPLOADED
     job.save(update_fields=["mapping", "mode", "status"])
     return job
+
+
+def _check_mapping_rules(fields: list[str], mode: str) -> None:
+    """The tenant's field rules: computed and synchronised fields are not imported; every required
+    field needs a column when rows may create accounts."""
+    rules = field_rules.rules(Account)
+    # The SIRET also finds the account to update: as a key it changes nothing (the service refuses
+    # a row that would set a synchronised SIRET on a new account).
+    key = {"siret"} if mode != ImportJob.Mode.CREATE else set()
+    read_only = [name for name in fields if name in rules and rules[name].is_read_only and name not in key]
+    if read_only:
+        raise ValidationError(
+            _(
+                "These fields are computed or synchronised from another system and cannot be "
+                "imported: %(fields)s."
+            )
+            % {"fields": ", ".join(field_label(name) for name in read_only)}
+        )
+    required = [name for name, rule in rules.items() if rule.rule == field_rules.Rule.REQUIRED]
+    # A required field with a default (the account type) is filled without a column.
+    missing = [name for name in required if name not in fields and not _has_default(name)]
+    if mode != ImportJob.Mode.UPDATE and missing:
+        raise ValidationError(
+            _("Map a column to every required field: %(fields)s.")
+            % {"fields": ", ".join(field_label(name) for name in missing)}
+        )
+
+
+def _has_default(name: str) -> bool:
+    field = Account._meta.get_field(name)
+    return bool(getattr(field, "has_default", lambda: False)())
+
+
+def _required_mapped(job: ImportJob) -> list[str]:
+    """The mapped fields the tenant requires: an empty cell in one of them rejects the row."""
+    rules = field_rules.rules(Account)
+    return [
+        name
+        for name in job.mapping.values()
+        if name in rules and rules[name].rule == field_rules.Rule.REQUIRED
+    ]
+
+
+def _check_required(account: dict[str, Any], required: list[str]) -> None:
+    """An empty cell leaves a field as it is on update: in a required field, it rejects the row (on
+    creation the service refuses it, with its own message)."""
+    empty = [name for name in required if account.get(name) in (None, "")]
+    if empty:
+        raise ValidationError({name: _("This field is required.") for name in empty})
 
 
 # Rows ---------------------------------------------------------------------------------------------
@@ -269,6 +320,7 @@ def import_dry_run(*, job: ImportJob) -> DryRunReport:
     """Check every row as the run would, without writing an account; records the job as checked."""
     report = DryRunReport()
     seen: set[str] = set()
+    required = _required_mapped(job)
     for chunk in _chunks(_rows(job), BATCH_SIZE):
         parsed: list[tuple[int, list[parsing.Cell], dict[str, Any] | None, dict[str, Any], str]] = []
         for number, cells in chunk:
@@ -276,6 +328,7 @@ def import_dry_run(*, job: ImportJob) -> DryRunReport:
                 account, address = _row_values(job, cells)
                 cleaned, _warnings = account_services.account_normalize(account, tenant=job.tenant)
                 _check_fields(cleaned)
+                _check_required(account, required)
                 if address:
                     _check_address(address)
                 parsed.append((number, cells, cleaned, address, ""))
@@ -454,6 +507,7 @@ def _run_batch(
     try:
         with tenant_scope(job.tenant, membership=membership):
             rows: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
+            required = _required_mapped(job)
             for number, cells in chunk:
                 try:
                     account, address = _row_values(job, cells)
@@ -477,6 +531,8 @@ def _run_batch(
                     continue
                 try:
                     with transaction.atomic():  # a savepoint: a rejected row leaves nothing behind
+                        if action == "update":
+                            _check_required(account, required)
                         _write_row(job, account, address, existing.get(siret), membership=membership)
                 except ValidationError as error:
                     rejects.append(_reject(number, _reason(error), cells))

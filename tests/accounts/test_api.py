@@ -98,7 +98,13 @@ def test_contacts_through_the_api_with_an_e164_phone(tenant, admin) -> None:
         "post",
         "/api/v1/contacts/",
         key,
-        {"first_name": "Anne", "last_name": "Durand", "account": account_id, "mobile": "06 12 34 56 78"},
+        {
+            "first_name": "Anne",
+            "last_name": "Durand",
+            "email": "anne.durand@durand.fr",
+            "account": account_id,
+            "mobile": "06 12 34 56 78",
+        },
     )
 
     assert created.status_code == 201, created.json()

@@ -125,7 +125,13 @@ def reachable(tenant, member):
         contact = services.contact_create(
             tenant=tenant,
             actor=rep.user,
-            data={"first_name": "Léa", "last_name": "Martin", "account": account, "mobile": "06 12 34 56 78"},
+            data={
+                "first_name": "Léa",
+                "last_name": "Martin",
+                "email": "lea.martin@martin.fr",
+                "account": account,
+                "mobile": "06 12 34 56 78",
+            },
         ).record
     return rep, contact
 

@@ -44,7 +44,7 @@ def pair(tenant, member):
         anne = services.contact_create(
             tenant=tenant,
             actor=director.user,
-            data={"first_name": "Anne", "last_name": "B", "account": merged},
+            data={"first_name": "Anne", "last_name": "B", "email": "anne.b@leman.fr", "account": merged},
         ).record
         services.consent_record(
             contact=anne, purpose="marketing_email", status="granted", source="Salon", actor=director.user

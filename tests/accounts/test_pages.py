@@ -430,6 +430,7 @@ def test_creating_a_contact_normalises_the_phone_and_shows_it_in_national_format
         {
             "first_name": "Anne",
             "last_name": "Durand",
+            "email": "anne.durand@petit.fr",
             "account": account.pk,
             "owner": rep.user_id,
             "language": "fr",

@@ -152,7 +152,9 @@ def test_consents_keep_every_answer_and_gate_contact(tenant, rep) -> None:
     account = create(tenant, rep).record
     with tenant_scope(tenant):
         contact = services.contact_create(
-            tenant=tenant, actor=rep.user, data={"first_name": "A", "last_name": "B", "account": account}
+            tenant=tenant,
+            actor=rep.user,
+            data={"first_name": "A", "last_name": "B", "email": "a.b@example.fr", "account": account},
         ).record
         before = services.contact_may_be_reached(contact=contact, purpose=Consent.Purpose.MARKETING_EMAIL)
         services.consent_record(
@@ -175,7 +177,13 @@ def test_do_not_call_blocks_phone_prospecting_even_with_consent(tenant, rep) -> 
         contact = services.contact_create(
             tenant=tenant,
             actor=rep.user,
-            data={"first_name": "A", "last_name": "B", "account": account, "do_not_call": True},
+            data={
+                "first_name": "A",
+                "last_name": "B",
+                "email": "a.b@example.fr",
+                "account": account,
+                "do_not_call": True,
+            },
         ).record
         services.consent_record(
             contact=contact, purpose="phone_prospecting", status="granted", source="Appel", actor=rep.user

@@ -71,7 +71,7 @@ def test_members_see_their_territories_and_those_below_and_their_contacts(tenant
         services.contact_create(
             tenant=tenant,
             actor=director.user,
-            data={"first_name": "Anne", "last_name": "Nord", "account": lille},
+            data={"first_name": "Anne", "last_name": "Nord", "email": "anne.nord@lille.fr", "account": lille},
         )
 
     with tenant_scope(tenant, membership=north_rep):
