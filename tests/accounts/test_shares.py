@@ -360,6 +360,37 @@ def test_a_sharer_who_may_only_read_gives_read_access_only(tenant, member) -> No
         assert [s.level for s in AccountUserShare.objects.select_related("permission")] == ["read"]
 
 
+def test_a_sharer_who_may_only_read_cannot_remove_a_read_write_share(tenant, member) -> None:
+    boss = member(tenant, Role.FINANCE)
+    owner = member(tenant, Role.FIELD_SALES_REP, manager=boss)
+    grantee = member(tenant, Role.FIELD_SALES_REP)
+    with tenant_scope(tenant):
+        account = AccountFactory(owner=owner.user, legal_name="Menuiserie Alsacienne")
+    share = grant(tenant, owner, account, ShareLevel.READ_WRITE, user_id=grantee.user_id)
+    client = logged_in(boss)
+
+    tab = client.get(page_url(account), {"tab": "sharing"})
+    response = client.post(f"{page_url(account)}shares/user/{share.pk}/remove/", follow=True)
+
+    assert f"shares/user/{share.pk}/remove/" not in tab.text  # no button offered
+    assert "Only someone who may change the record may remove a read-write share." in response.text
+    with tenant_scope(tenant):
+        assert AccountUserShare.objects.filter(pk=share.pk).exists()
+
+
+def test_with_htmx_a_refused_share_redraws_the_tab_only(tenant, world) -> None:
+    response = logged_in(world["owner"]).post(
+        f"{page_url(world['account'])}shares/",
+        {"grantee": "user:987654321", "level": "read"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="account-tabs">')
+    assert "No active member of this company has this id." in response.text
+    assert "<html" not in response.text
+
+
 # History, query counts, merges -----------------------------------------------------------------------
 
 
