@@ -301,6 +301,33 @@ def share_list(record: Any) -> list[RecordShare]:
     ]
 
 
+def share_history(record: Any, *, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest grants, changes and removals of the record's shares, newest first (two queries)."""
+    tables = _tables_of(record)
+    entries = []
+    for model, kind in ((tables.user_model, "user"), (tables.team_model, "team")):
+        rows = (
+            model.history.filter(content_object_id=record.pk)  # type: ignore[union-attr]
+            .select_related(kind, "permission", "history_user")
+            .order_by("-history_date", "-history_id")[:limit]
+        )
+        for row in rows:
+            entries.append(
+                {
+                    "date": row.history_date,
+                    "user": row.history_user,
+                    "kind": row.history_type,
+                    "grantee": getattr(row, kind),
+                    "is_team": kind == "team",
+                    "level": ShareLevel.READ_WRITE
+                    if row.permission is not None and row.permission.codename.startswith("change_")
+                    else ShareLevel.READ,
+                }
+            )
+    entries.sort(key=lambda entry: entry["date"], reverse=True)
+    return entries[:limit]
+
+
 def share_move(*, merged: Any, survivor: Any) -> int:
     """A merge moves the merged record's shares to the survivor. A grantee who already shares the
     survivor keeps one share, at the higher of the two levels. Returns the rows moved or merged."""

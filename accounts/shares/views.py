@@ -16,7 +16,14 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from accounts.shares.forms import ShareForm
 from accounts.shares.models import AccountTeamShare, AccountUserShare
-from governance.sharing import SharingRights, share_grant, share_list, share_revoke, sharing_rights
+from governance.sharing import (
+    SharingRights,
+    share_grant,
+    share_history,
+    share_list,
+    share_revoke,
+    sharing_rights,
+)
 
 if TYPE_CHECKING:
     from accounts.views import TenantRequest
@@ -29,6 +36,7 @@ def sharing_context(
 ) -> dict[str, Any]:
     return {
         "shares": share_list(account),
+        "share_history": share_history(account),
         "share_form": form or ShareForm(levels=rights.levels),
         "may_give_write": rights.may_give_write,
     }

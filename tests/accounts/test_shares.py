@@ -415,6 +415,13 @@ def test_the_history_of_a_share_records_who_granted_changed_and_removed_it(tenan
         ("~", manager.user_id, "change_account", manager.user_id),
         ("-", owner.user_id, "change_account", manager.user_id),
     ]
+    tab = logged_in(owner).get(page_url(world["account"]), {"tab": "sharing"})
+    assert [(entry["kind"], entry["user"], entry["grantee"]) for entry in tab.context["share_history"]] == [
+        ("-", owner.user, colleague.user),
+        ("~", manager.user, colleague.user),
+        ("+", owner.user, colleague.user),
+    ]
+    assert "No longer shared with" in tab.text
 
 
 def count_queries(client, url: str, **params) -> int:
