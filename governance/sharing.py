@@ -230,18 +230,21 @@ def share_grant(
     *,
     record: Any,
     actor: User | None,
-    rights: SharingRights,
     level: str,
+    membership: Membership | None = None,
+    role: str | None = None,
     user_id: int | None = None,
     team_id: int | None = None,
     note: str = "",
     cause: str = ShareCause.MANUAL,
 ) -> RecordShare:
     """Share one record with one active member or one team of its tenant, at a level no higher than the
-    sharer's own (`rights`, from `sharing_rights`). Sharing again with the same grantee changes the level
-    and the note of the existing share. The history row records the actor."""
+    sharer's own. The sharer is a `membership`, or a `role` for an API key (see `sharing_rights`); one who
+    may not share gets PermissionDenied. Sharing again with the same grantee changes the level and the
+    note of the existing share. The history row records the actor."""
     if level not in ShareLevel.values:
         raise ValidationError({"level": _("Choose read only, or read and write.")})
+    rights = sharing_rights(record=record, membership=membership, role=role)
     _check_rights(rights, level)
     tables = _tables_of(record)
     kind, grantee = _grantee(user_id, team_id)
@@ -277,8 +280,12 @@ def share_grant(
 
 
 @transaction.atomic
-def share_revoke(*, share: RecordShare, actor: User | None, rights: SharingRights) -> None:
-    """Remove one share: the grantee loses the access it gave at once. The history row records the actor."""
+def share_revoke(
+    *, share: RecordShare, actor: User | None, membership: Membership | None = None, role: str | None = None
+) -> None:
+    """Remove one share: the grantee loses the access it gave at once. Needs the right to share the
+    record, and to change it for a read-write share. The history row records the actor."""
+    rights = sharing_rights(record=share.content_object, membership=membership, role=role)  # type: ignore[attr-defined]
     if not rights.may_share:
         raise PermissionDenied
     if share.level == ShareLevel.READ_WRITE and not rights.may_give_write:

@@ -22,7 +22,7 @@ from accounts.shares.models import AccountTeamShare, AccountUserShare
 from crm.models import ApiKey
 from governance.models import RecordShare, ShareCause, ShareLevel
 from governance.permissions import role_reach
-from governance.sharing import SharingRights, share_grant, share_list, share_revoke, sharing_rights
+from governance.sharing import share_grant, share_list, share_revoke, sharing_rights
 
 GRANTEE_TYPES = ("user", "team")
 
@@ -60,15 +60,15 @@ class RoleSeesAccounts(BasePermission):
 class AccountSharesView(APIView):
     permission_classes = [RoleSeesAccounts]
 
-    def account_and_rights(self, pk: int) -> tuple[Account, SharingRights]:
+    def account_to_share(self, pk: int) -> Account:
+        """The account if the key's role sees it (else 404) and may share it (else 403)."""
         account = visible(Account.objects.all(), self.request).filter(pk=pk).first()
         if account is None:
             raise Http404
         key: ApiKey = self.request.auth  # type: ignore[assignment]
-        rights = sharing_rights(record=account, role=key.role)
-        if not rights.may_share:
+        if not sharing_rights(record=account, role=key.role).may_share:
             raise PermissionDenied
-        return account, rights
+        return account
 
 
 class AccountShareListApi(AccountSharesView):
@@ -76,12 +76,12 @@ class AccountShareListApi(AccountSharesView):
 
     @extend_schema(operation_id="accounts_shares_list", responses=ShareSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
-        account, _rights = self.account_and_rights(pk)
+        account = self.account_to_share(pk)
         return Response([ShareSerializer(share).data for share in share_list(account)])
 
     @extend_schema(operation_id="accounts_shares_create", request=ShareSerializer, responses=ShareSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        account, rights = self.account_and_rights(pk)
+        account = self.account_to_share(pk)
         serializer = ShareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -89,7 +89,7 @@ class AccountShareListApi(AccountSharesView):
         share = share_grant(
             record=account,
             actor=key.created_by,
-            rights=rights,
+            role=key.role,
             level=data["level"],
             note=data.get("note", ""),
             **{f"{data['grantee_type']}_id": data["grantee_id"]},
@@ -104,7 +104,7 @@ class AccountShareDetailApi(AccountSharesView):
         responses={204: None},
     )
     def delete(self, request: Request, pk: int, grantee_type: str, grantee_id: int) -> Response:
-        account, rights = self.account_and_rights(pk)
+        account = self.account_to_share(pk)
         model = {"user": AccountUserShare, "team": AccountTeamShare}.get(grantee_type)
         share = (
             model.objects.filter(content_object=account, **{f"{grantee_type}_id": grantee_id})
@@ -116,5 +116,6 @@ class AccountShareDetailApi(AccountSharesView):
         if share is None:
             raise Http404
         key: ApiKey = request.auth  # type: ignore[assignment]
-        share_revoke(share=share, actor=key.created_by, rights=rights)
+        share.content_object = account
+        share_revoke(share=share, actor=key.created_by, role=key.role)
         return Response(status=status.HTTP_204_NO_CONTENT)

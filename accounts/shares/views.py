@@ -70,7 +70,7 @@ def account_share_add(request: TenantRequest, pk: int) -> HttpResponse:
             share_grant(
                 record=account,
                 actor=request.user,
-                rights=rights,
+                membership=request.membership,
                 level=form.cleaned_data["level"],
                 note=form.cleaned_data["note"],
                 **form.cleaned_data["grantee"],
@@ -86,13 +86,18 @@ def account_share_add(request: TenantRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def account_share_remove(request: TenantRequest, pk: int, kind: str, share_pk: int) -> HttpResponse:
-    account, rights = _account_to_share(request, pk)
+    account, _rights = _account_to_share(request, pk)
     model = SHARE_MODELS.get(kind)
-    share = model.objects.filter(content_object=account, pk=share_pk).first() if model else None
+    share = (
+        model.objects.filter(content_object=account, pk=share_pk).select_related("permission").first()
+        if model
+        else None
+    )
     if share is None:
         raise Http404
     try:
-        share_revoke(share=share, actor=request.user, rights=rights)
+        share.content_object = account  # already checked: no second fetch
+        share_revoke(share=share, actor=request.user, membership=request.membership)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

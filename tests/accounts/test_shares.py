@@ -17,7 +17,7 @@ from crm.services import api_key_create
 from crm.tenancy import tenant_scope
 from governance import search
 from governance.models import ShareLevel
-from governance.sharing import share_grant, sharing_rights
+from governance.sharing import share_grant
 from tests.accounts.factories import AccountFactory, ContactFactory
 from tests.factories import TeamFactory, TeamMemberFactory
 
@@ -37,8 +37,7 @@ def logged_in(membership) -> Client:
 def grant(tenant, sharer, account, level=ShareLevel.READ, **grantee):
     """Share as `sharer` would through the page (same service, same rights)."""
     with tenant_scope(tenant, membership=sharer):
-        rights = sharing_rights(record=account, membership=sharer)
-        return share_grant(record=account, actor=sharer.user, rights=rights, level=level, **grantee)
+        return share_grant(record=account, actor=sharer.user, membership=sharer, level=level, **grantee)
 
 
 def page_url(account) -> str:
