@@ -29,13 +29,11 @@ class ShareForm(forms.Form):
             .select_related("user")
             .order_by("user__full_name", "user__email")
         )
-        self.fields["grantee"].widget = forms.Select(
-            choices=[
-                ("", "—"),
-                (_("People"), [(f"user:{m.user_id}", str(m.user)) for m in members]),
-                (_("Teams"), [(f"team:{team.pk}", team.name) for team in Team.objects.order_by("name")]),
-            ]
-        )
+        teams = [(f"team:{team.pk}", team.name) for team in Team.objects.order_by("name")]
+        choices: list[Any] = [("", "—"), (_("People"), [(f"user:{m.user_id}", str(m.user)) for m in members])]
+        if teams:
+            choices.append((_("Teams"), teams))
+        self.fields["grantee"].widget = forms.Select(choices=choices)
 
     def clean_grantee(self) -> dict[str, int]:
         kind, _sep, raw = (self.cleaned_data.get("grantee") or "").partition(":")
