@@ -14,6 +14,7 @@ class AccountsConfig(AppConfig):
         from accounts.demo import seed_accounts
         from accounts.imports import tasks as _import_tasks  # noqa: F401
         from accounts.search import register_search
+        from accounts.shares.registry import register_shares
         from crm import demo, navigation
         from crm.roles import Role
         from governance import field_policies, visibility
@@ -31,6 +32,7 @@ class AccountsConfig(AppConfig):
         demo.register(demo.DemoSeeder("accounts", seed_accounts, order=10))
         register_search()
         visibility.register_shareable("accounts.account", _("Accounts (and their contacts)"))
+        register_shares()
 
         sales = {
             Role.TENANT_ADMIN,

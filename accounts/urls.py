@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import export_views, history_views, views
 from accounts.contact_merge_views import contact_merge_view
 from accounts.merge_views import account_merge_view
+from accounts.shares import views as share_views
 
 app_name = "accounts"
 
@@ -17,6 +18,12 @@ urlpatterns = [
     path("<int:pk>/edit/", views.account_update, name="account_update"),
     path("<int:pk>/merge/", account_merge_view, name="account_merge"),
     path("<int:pk>/history/<int:history_id>/restore/", history_views.account_revert, name="account_revert"),
+    path("<int:pk>/shares/", share_views.account_share_add, name="account_share_add"),
+    path(
+        "<int:pk>/shares/<str:kind>/<int:share_pk>/remove/",
+        share_views.account_share_remove,
+        name="account_share_remove",
+    ),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),

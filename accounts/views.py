@@ -35,11 +35,12 @@ from accounts.models import Account, Address, Consent, Contact, Segment, consoli
 from accounts.revert import may_revert
 from crm.models import Membership, Tenant, User
 from governance.field_policies import hidden_fields, readable_sensitive_fields, record_reads
+from governance.sharing import sharing_rights
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
 GROUP_DEPTH_LIMIT = 20
-ACCOUNT_TABS = ("overview", "contacts", "group", "history")
+ACCOUNT_TABS = ("overview", "contacts", "group", "sharing", "history")
 ACCOUNT_SORTS = {
     SortOrder.NAME: ("legal_name", False),
     SortOrder.NAME_DESCENDING: ("legal_name", True),
@@ -350,8 +351,17 @@ def _parent_chain(request: TenantRequest, account: Account) -> list[dict[str, An
 def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
     _require(request, "accounts.view_account")
     account = _account_or_404(request, pk)
-    tab = request.GET.get("tab", "overview")
-    if tab not in ACCOUNT_TABS:
+    return render_account_detail(request, account, tab=request.GET.get("tab", "overview"))
+
+
+def render_account_detail(
+    request: TenantRequest, account: Account, *, tab: str, share_form: Any = None
+) -> HttpResponse:
+    """The detail page on one tab (the Sharing tab re-renders it with its form's errors)."""
+    from accounts.shares.views import sharing_context
+
+    rights = sharing_rights(record=account, membership=request.membership)
+    if tab not in ACCOUNT_TABS or (tab == "sharing" and not rights.may_share):
         tab = "overview"
     context: dict[str, Any] = {
         "account": account,
@@ -360,6 +370,7 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
             ("overview", _("Overview")),
             ("contacts", _("Contacts")),
             ("group", _("Group")),
+            *([("sharing", _("Sharing"))] if rights.may_share else []),
             ("history", _("History")),
         ],
         "status": relationship_status_label(account),
@@ -409,6 +420,8 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
             consolidated_revenue=format_money(figures["revenue"], account.currency),
             consolidated_potential=format_money(figures["potential"], account.currency),
         )
+    elif tab == "sharing":
+        context.update(sharing_context(request, account, rights=rights, form=share_form))
     else:
         context["history"] = history_entries(
             _history_records(account),

@@ -8,7 +8,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.managers import GroupObjectPermissionManager, UserObjectPermissionManager
-from guardian.models import GroupObjectPermissionAbstract, UserObjectPermissionAbstract
+from guardian.models import (
+    BaseObjectPermission,
+    GroupObjectPermissionAbstract,
+    UserObjectPermissionAbstract,
+    UserObjectPermissionBase,
+)
 from simple_history.models import HistoricalRecords
 
 from crm.models import CurrentTenantId, Membership, Tenant, TenantOwnedModel
@@ -366,3 +371,87 @@ class SharingRule(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.model_label}: {self.source_team} → {self.target_team} ({self.get_access_display()})"
+
+
+class ShareCause(models.TextChoices):
+    """Why a share row exists. Manual shares first; later causes (e.g. an opportunity team) extend it."""
+
+    MANUAL = "manual", _("Manual share")
+
+
+class ShareLevel(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+# guardian's permission codename prefix per level: a share row is an object permission.
+SHARE_LEVEL_ACTIONS = {ShareLevel.READ: "view", ShareLevel.READ_WRITE: "change"}
+
+
+class RecordShare(TenantOwnedModel, BaseObjectPermission):
+    """One record shared with one grantee (decision 0003): django-guardian's direct foreign-key object
+    permission (`permission` is `view_<model>` for read, `change_<model>` for read-write), carrying the
+    tenant (and so row-level security), the cause, who granted it and when, and a note.
+
+    Concrete tables live in the record's app and add `content_object` (a foreign key to the record), a
+    tenant-first unique constraint and `history`; they are registered with `governance.sharing`."""
+
+    # guardian's own backend must not discover these tables: it would grant the permission whatever the
+    # role (layer 1) and ignore team shares. Visibility and edit checks read them in governance.sharing.
+    enabled = False
+
+    cause = models.CharField(_("cause"), max_length=16, choices=ShareCause.choices, default=ShareCause.MANUAL)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def level(self) -> str:
+        codename = self.permission.codename
+        return ShareLevel.READ_WRITE if codename.startswith("change_") else ShareLevel.READ
+
+    def get_level_display(self) -> str:
+        return str(ShareLevel(self.level).label)
+
+    @property
+    def grantee(self) -> Any:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return f"{self.content_object} · {self.grantee} ({self.get_level_display()})"  # type: ignore[attr-defined]
+
+
+class UserRecordShare(RecordShare, UserObjectPermissionBase):  # type: ignore[misc]
+    """A record shared with one user (a member of the record's tenant)."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def grantee(self) -> Any:
+        return self.user
+
+
+class TeamRecordShare(RecordShare):
+    """A record shared with one of our teams (governance.Team, not an auth group): every member of the
+    team, and its manager, get the level. guardian's group tables point at auth groups, so this sibling
+    follows the same pattern with a Team foreign key."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", verbose_name=_("team"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def grantee(self) -> Any:
+        return self.team

@@ -110,27 +110,7 @@ class RolePermissionBackend:
         membership = current_membership()
         if membership is None or not user_obj.is_active or membership.user_id != user_obj.pk:
             return False
-        parsed = split_permission(perm)
-        if parsed is None:
-            return False
-        reach = role_reach(membership.role, *parsed)
-        if reach is None:
-            return False
-        if obj is None or reach is Reach.ALL:
-            return obj is None or _same_tenant(obj, membership.tenant_id)
-        if not _same_tenant(obj, membership.tenant_id):
-            return False
-        owner_id = getattr(obj, "owner_id", None)
-        if owner_id is None:
-            return False
-        if owner_id == user_obj.pk:
-            return True
-        if reach is Reach.TEAM:
-            from governance.selectors import membership_subordinate_user_ids
-
-            if owner_id in membership_subordinate_user_ids(membership=membership):
-                return True
-        return parsed[1] == "change" and _shared_for_writing(membership, obj, owner_id)
+        return object_permitted(membership, perm, obj)
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         membership = current_membership()
@@ -140,6 +120,40 @@ class RolePermissionBackend:
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         return set()
+
+
+def object_permitted(membership: Any, perm: str, obj: Any = None, *, with_manual_shares: bool = True) -> bool:
+    """The role's reach for the action, applied to the object (ownership, management chain, and for
+    changes the organisation-wide default, sharing rules and, unless left out, manual shares)."""
+    parsed = split_permission(perm)
+    if parsed is None:
+        return False
+    reach = role_reach(membership.role, *parsed)
+    if reach is None:
+        return False
+    if obj is None or reach is Reach.ALL:
+        return obj is None or _same_tenant(obj, membership.tenant_id)
+    if not _same_tenant(obj, membership.tenant_id):
+        return False
+    owner_id = getattr(obj, "owner_id", None)
+    if owner_id is None:
+        return False
+    if owner_id == membership.user_id:
+        return True
+    if reach is Reach.TEAM:
+        from governance.selectors import membership_subordinate_user_ids
+
+        if owner_id in membership_subordinate_user_ids(membership=membership):
+            return True
+    if parsed[1] != "change":
+        return False
+    if _shared_for_writing(membership, obj, owner_id):
+        return True
+    if with_manual_shares:
+        from governance.sharing import has_write_share
+
+        return has_write_share(membership, obj)
+    return False
 
 
 def _same_tenant(obj: Any, tenant_id: int) -> bool:

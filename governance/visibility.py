@@ -1,8 +1,8 @@
 """Record visibility (layer 2 of the sharing model): one SQL predicate per model, never a loop over rows.
 
-This first step covers ownership and the management chain: a person sees what they own and what
-anyone below them owns; roles that work across the whole company see every record. Territories,
-sharing rules between teams and manual shares widen the same predicate in the next steps.
+Ownership and the management chain: a person sees what they own and what anyone below them owns;
+roles that work across the whole company see every record. Territories, sharing rules between teams
+and manual shares (governance.sharing) widen the same predicate.
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ def visibility_predicate(
 ) -> Q:
     """Company-wide roles see everything, and everyone does when the organisation-wide default of
     the kind of record is not private; others see what they or anyone below them own, what lies in
-    their territories, and what sharing rules give their teams."""
+    their territories, what sharing rules give their teams, and what is shared with them or one of
+    their teams by hand (governance.sharing)."""
     if membership.role in COMPANY_WIDE_READERS:
         return Q()
     if model_label is not None and organisation_default(model_label) != "private":
@@ -102,6 +103,11 @@ def visibility_predicate(
         predicate |= in_my_territories(membership, territory_field)
     if model_label is not None:
         predicate |= shared_with_me(membership, model_label, owner_field)
+        from governance.sharing import shared_records_predicate
+
+        manual = shared_records_predicate(membership, model_label)
+        if manual is not None:
+            predicate |= manual
     return predicate
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_duplicate_candidate'),
+        ('accounts', '0005_account_shares'),
     ]
 
     operations = [
