@@ -18,20 +18,22 @@ from crm.roles import Role
 from crm.services import api_key_create
 from crm.tenancy import tenant_scope
 from governance.models import SharingRule, Territory, TerritoryMember
+from governance.sharing import ShareLevel, share_grant
 from tests.factories import TeamFactory, TeamMemberFactory
 
 pytestmark = pytest.mark.django_db
 
-RELATIONS = ("own", "below", "territory", "shared", "other", "foreign")
-SALES_WITH_SCOPE = {"own", "below", "territory", "shared"}
+# "shared": by a sharing rule between teams; "manual": shared by hand with the viewer, read and write.
+RELATIONS = ("own", "below", "territory", "shared", "manual", "other", "foreign")
+SALES_WITH_SCOPE = {"own", "below", "territory", "shared", "manual"}
 EVERYTHING = set(RELATIONS) - {"foreign"}
 
 # role: (relations it sees, relations it may edit, relations it may merge into its own account,
 #        sees the estimated potential). Merging needs the right to change the surviving account and to
 #        delete the other one.
 MATRIX: dict[str, tuple[set[str], set[str], set[str], bool]] = {
-    Role.FIELD_SALES_REP: (SALES_WITH_SCOPE, {"own"}, set(), True),
-    Role.SALES_MANAGER: (SALES_WITH_SCOPE, {"own", "below"}, {"own", "below"}, True),
+    Role.FIELD_SALES_REP: (SALES_WITH_SCOPE, {"own", "manual"}, set(), True),
+    Role.SALES_MANAGER: (SALES_WITH_SCOPE, {"own", "below", "manual"}, {"own", "below"}, True),
     Role.SALES_DIRECTOR: (EVERYTHING, EVERYTHING, EVERYTHING, True),
     Role.FINANCE: (EVERYTHING, set(), set(), False),
     Role.SUPPORT_AGENT: (EVERYTHING, set(), set(), False),
@@ -39,8 +41,8 @@ MATRIX: dict[str, tuple[set[str], set[str], set[str], bool]] = {
 
 # role: (relations whose contacts it sees, relations whose contacts it may edit, reads the mobile).
 CONTACT_MATRIX: dict[str, tuple[set[str], set[str], bool]] = {
-    Role.FIELD_SALES_REP: (SALES_WITH_SCOPE, {"own"}, True),
-    Role.SALES_MANAGER: (SALES_WITH_SCOPE, {"own", "below"}, True),
+    Role.FIELD_SALES_REP: (SALES_WITH_SCOPE, {"own", "manual"}, True),
+    Role.SALES_MANAGER: (SALES_WITH_SCOPE, {"own", "below", "manual"}, True),
     Role.SALES_DIRECTOR: (EVERYTHING, EVERYTHING, True),
     Role.FINANCE: (EVERYTHING, set(), False),
     Role.SUPPORT_AGENT: (EVERYTHING, set(), True),
@@ -72,8 +74,18 @@ def world(tenant, other_tenant, member):
                     legal_name="Compte territory", owner=stranger.user, territory=zone, **potential
                 ),
                 "shared": Account.objects.create(legal_name="Compte shared", owner=sharer.user, **potential),
+                "manual": Account.objects.create(
+                    legal_name="Compte manual", owner=stranger.user, **potential
+                ),
                 "other": Account.objects.create(legal_name="Compte other", owner=stranger.user, **potential),
             }
+            share_grant(
+                record=accounts["manual"],
+                actor=stranger.user,
+                membership=stranger,
+                level=ShareLevel.READ_WRITE,
+                user_id=viewer.user_id,
+            )
         with tenant_scope(other_tenant):
             accounts["foreign"] = Account.objects.create(legal_name="Compte foreign", owner=foreigner.user)
             accounts["foreign"].person = Contact.objects.create(
