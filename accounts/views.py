@@ -29,13 +29,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import identifiers, selectors, services
 from accounts.duplicates import account_duplicates
-from accounts.filters import AccountFilter, ContactFilter, SortOrder
+from accounts.filters import SortOrder
 from accounts.forms import AccountForm, ConsentForm, ContactForm
 from accounts.models import Account, Address, Consent, Contact, Segment, consolidated_figures
 from crm.models import Membership, Tenant, User
+from crm.saved_views import saved_list_state
 from governance.field_policies import hidden_fields, readable_sensitive_fields, record_reads
 
 PAGE_SIZE = 50
+# Keys of the lists in crm.saved_views (registered in AccountsConfig.ready()).
+ACCOUNT_LIST_KEY = "accounts.account"
+CONTACT_LIST_KEY = "accounts.contact"
 HISTORY_SIZE = 50
 GROUP_DEPTH_LIMIT = 20
 ACCOUNT_TABS = ("overview", "contacts", "group", "history")
@@ -156,14 +160,19 @@ def keyset_page(
     return KeysetPage(rows, _encode_cursor([getattr(rows[-1], name) for name in order]))
 
 
-def _page_links(request: HttpRequest, page: KeysetPage) -> dict[str, str | None]:
+def _page_links(
+    request: HttpRequest, page: KeysetPage, base: QueryDict | None = None
+) -> dict[str, str | None]:
+    """Links to the next and the first page. `base` is what they keep (the open saved view, or the
+    filters given; `request.GET` by default)."""
+    base = request.GET if base is None else base
     next_url = first_url = None
     if page.next_cursor:
-        query: QueryDict = request.GET.copy()
+        query: QueryDict = base.copy()
         query["after"] = page.next_cursor
         next_url = f"?{query.urlencode()}"
-    if request.GET.get("after"):
-        query = request.GET.copy()
+    if base.get("after"):
+        query = base.copy()
         del query["after"]
         first_url = f"?{query.urlencode()}" if query else request.path
     return {"next_url": next_url, "first_url": first_url}
@@ -293,7 +302,8 @@ def _history_records(obj: Account | Contact) -> list[Any]:
 @require_http_methods(["GET", "HEAD"])
 def account_list(request: TenantRequest) -> HttpResponse:
     _require(request, "accounts.view_account")
-    filterset = AccountFilter(request.GET, membership=request.membership)
+    saved = saved_list_state(request=request, list_key=ACCOUNT_LIST_KEY)
+    filterset = saved.filterset
     field, descending = ACCOUNT_SORTS.get(filterset.sort, ACCOUNT_SORTS[SortOrder.NAME])
     head_office = Address.objects.filter(account=OuterRef("pk"), kind=Address.Kind.HEAD_OFFICE)
     queryset = filterset.qs.annotate(head_office_city=Subquery(head_office.values("city")[:1]))
@@ -314,10 +324,11 @@ def account_list(request: TenantRequest) -> HttpResponse:
     ]
     context = {
         "filter": filterset,
+        "saved": saved,
         "rows": rows,
-        "is_filtered": any(request.GET.get(name) for name in ("q", "account_type", "segment", "owner")),
+        "is_filtered": any(saved.query.get(name) for name in ("q", "account_type", "segment", "owner")),
         "may_add": request.user.has_perm("accounts.add_account"),
-        **_page_links(request, page),
+        **_page_links(request, page, saved.link_query),
     }
     return render(request, "accounts/account_list.html", context)
 
@@ -517,7 +528,8 @@ def account_update(request: TenantRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def contact_list(request: TenantRequest) -> HttpResponse:
     _require(request, "accounts.view_contact")
-    filterset = ContactFilter(request.GET, membership=request.membership)
+    saved = saved_list_state(request=request, list_key=CONTACT_LIST_KEY)
+    filterset = saved.filterset
     page = keyset_page(
         filterset.qs,
         order=("last_name", "first_name", "id"),
@@ -534,10 +546,11 @@ def contact_list(request: TenantRequest) -> HttpResponse:
     ]
     context = {
         "filter": filterset,
+        "saved": saved,
         "rows": rows,
-        "is_filtered": any(request.GET.get(name) for name in ("q", "relationship_status", "owner")),
+        "is_filtered": any(saved.query.get(name) for name in ("q", "relationship_status", "owner")),
         "may_add": request.user.has_perm("accounts.add_contact"),
-        **_page_links(request, page),
+        **_page_links(request, page, saved.link_query),
     }
     return render(request, "accounts/contact_list.html", context)
 
