@@ -378,7 +378,10 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
         if shown:
             record_reads(user=request.user, objects=[account], fields=shown)
     if tab == "overview":
+        from accounts.inline_views import account_inline_items  # it builds on this module
+
         context.update(
+            inline=account_inline_items(request, account, may_change=context["may_change"]),
             siren=identifiers.format_siren(account.siren) if account.siren else "",
             siret=identifiers.format_siret(account.siret) if account.siret else "",
             naf=naf_display(account),
@@ -556,7 +559,10 @@ def contact_list(request: TenantRequest) -> HttpResponse:
 
 
 def _contact_detail(request: TenantRequest, contact: Contact, consent_form: ConsentForm) -> HttpResponse:
+    from accounts.inline_views import contact_inline_items  # it builds on this module
+
     visible_accounts = Account.objects.visible_to(request.membership)
+    may_change = request.user.has_perm("accounts.change_contact", contact)
     context = {
         "contact": contact,
         "phone": format_phone(contact.phone, request.tenant),
@@ -567,7 +573,8 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
         .order_by("account__legal_name"),
         "consents": Consent.objects.filter(contact=contact).order_by("purpose"),
         "consent_form": consent_form,
-        "may_change": request.user.has_perm("accounts.change_contact", contact),
+        "may_change": may_change,
+        "inline": contact_inline_items(request, contact, may_change=may_change),
         "history": history_entries(
             _history_records(contact),
             Contact,
