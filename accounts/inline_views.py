@@ -108,21 +108,24 @@ def _contact_text(contact: Contact, name: str, request: TenantRequest) -> tuple[
 
 
 def account_inline_items(
-    request: TenantRequest, account: Account, *, may_change: bool
+    request: TenantRequest, account: Account, *, may_change: bool, hidden: set[str]
 ) -> dict[str, InlineItem]:
     """The overview's inline fields of an account, each with its "Edit" link when the member may
-    edit it. Fields the role may not read are left out."""
+    edit it. Fields the role may not read (`hidden`) are left out."""
     editable: set[str] = set()
     if may_change:
         form = AccountForm(instance=account, membership=request.membership)
         editable = editable_fields(
             form, ACCOUNT_INLINE_FIELDS, locked_fields(request.membership.role, Account)
         )
-    return _account_items(request, account, editable)
+    return _account_items(request, account, editable, hidden=hidden)
 
 
-def _account_items(request: TenantRequest, account: Account, editable: set[str]) -> dict[str, InlineItem]:
-    hidden = hidden_fields(request.membership.role, Account)
+def _account_items(
+    request: TenantRequest, account: Account, editable: set[str], *, hidden: set[str] | None = None
+) -> dict[str, InlineItem]:
+    if hidden is None:
+        hidden = hidden_fields(request.membership.role, Account)
     fallback = reverse("accounts:account_update", args=[account.pk])
     items = {}
     for name, label in ACCOUNT_INLINE_FIELDS.items():

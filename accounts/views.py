@@ -381,7 +381,9 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
         from accounts.inline_views import account_inline_items  # it builds on this module
 
         context.update(
-            inline=account_inline_items(request, account, may_change=context["may_change"]),
+            inline=account_inline_items(
+                request, account, may_change=context["may_change"], hidden=context["hidden"]
+            ),
             siren=identifiers.format_siren(account.siren) if account.siren else "",
             siret=identifiers.format_siret(account.siret) if account.siret else "",
             naf=naf_display(account),

@@ -38,7 +38,7 @@ class SavedViewForm(forms.Form):
     is_shared = forms.BooleanField(label=_("Share with everyone in the company"), required=False)
     is_default = forms.BooleanField(label=_("Open it when I come to this list"), required=False)
     list_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
-    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+    query = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, may_publish: bool, is_new: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -75,7 +75,9 @@ def editable_fields(form: forms.BaseForm, candidates: Collection[str], locked: C
 def restrict_to(form: forms.BaseForm, name: str) -> forms.BaseForm:
     """Keep one field (and the version): the form validates and returns only these."""
     form.fields = {key: form.fields[key] for key in (name, "version") if key in form.fields}
-    form.fields[name].widget.attrs["autofocus"] = True
+    widget = form.fields[name].widget
+    if not getattr(widget, "allow_multiple_selected", False):  # one autofocus per page, not per checkbox
+        widget.attrs["autofocus"] = True
     return form
 
 

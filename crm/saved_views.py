@@ -50,6 +50,7 @@ PUBLISHER_ROLES = frozenset(
 # Parameters of a list page that are not filters: the cursor of keyset pagination, the view itself.
 NOT_FILTERS = frozenset({"after", "view"})
 NAME_MAX_LENGTH = 100
+QUERY_MAX_LENGTH = 2000  # SavedView.query
 
 
 # Registry ---------------------------------------------------------------------------------------
@@ -274,12 +275,15 @@ def saved_view_create(
     _check_sharing(membership, is_shared)
     if is_default:
         _clear_default(membership=membership, list_key=list_key, keep=None)
+    cleaned_query = clean_query(saved_list=saved_list, membership=membership, query=query)
+    if len(cleaned_query) > QUERY_MAX_LENGTH:
+        raise ValidationError(_("These filters are too long to be saved: shorten the search."))
     saved_view = SavedView(
         tenant=membership.tenant,
         owner_id=membership.user_id,
         list_key=list_key,
         name=cleaned_name,
-        query=clean_query(saved_list=saved_list, membership=membership, query=query),
+        query=cleaned_query,
         is_shared=is_shared,
         is_default=is_default,
     )

@@ -348,3 +348,30 @@ def test_another_tenants_account_is_404(tenant, other_tenant, member, account) -
 
     assert response.status_code == 404
     assert stored(tenant, Account, account.pk) == before
+
+
+def test_the_contact_overview_offers_inline_edit(tenant, rep, contact) -> None:
+    page = logged_in(rep).get(f"/t/durand/accounts/contacts/{contact.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert page.status_code == 200
+    assert f'hx-get="{url(contact, "job_title")}"' in page.text
+    assert 'href="mailto:anne@petit.fr"' in page.text
+    assert f'href="/t/durand/accounts/contacts/{contact.pk}/edit/"' in page.text
+
+
+def test_the_preferred_channels_are_edited_as_checkboxes(tenant, rep, contact) -> None:
+    client = logged_in(rep)
+
+    form = client.get(url(contact, "preferred_channels"), **ENGLISH)
+    saved = client.post(
+        url(contact, "preferred_channels"),
+        {"preferred_channels": ["email", "phone"], "version": 1},
+        **ENGLISH,
+    )
+
+    assert form.text.count('type="checkbox"') == len(Contact.Channel.choices)
+    assert "autofocus" not in form.text
+    with tenant_scope(tenant):
+        assert Contact.objects.get(pk=contact.pk).preferred_channels == ["email", "phone"]
+    assert saved.status_code == 200
+    assert "<form" not in saved.text

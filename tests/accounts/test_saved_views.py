@@ -371,3 +371,16 @@ def test_saved_views_cost_the_list_page_no_extra_query(tenant, organisation, pat
     )
     assert count_queries(client, path) == without
     assert count_queries(client, path, {"view": default.pk}) == without
+
+
+def test_filters_too_long_to_be_saved_are_refused_with_a_message(tenant, organisation) -> None:
+    response = logged_in(organisation["rep"]).post(
+        CREATE, {"list_key": "accounts.account", "name": "Longue", "query": "q=" + "x" * 2100}, **ENGLISH
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "These filters are too long to be saved: shorten the search."
+    ]
+    assert "These filters are too long to be saved" in response.text
+    assert views_of(tenant) == []
