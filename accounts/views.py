@@ -384,11 +384,6 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
             inline=account_inline_items(
                 request, account, may_change=context["may_change"], hidden=context["hidden"]
             ),
-            siren=identifiers.format_siren(account.siren) if account.siren else "",
-            siret=identifiers.format_siret(account.siret) if account.siret else "",
-            naf=naf_display(account),
-            customer_revenue=format_money(account.customer_revenue, account.currency),
-            estimated_potential=format_money(account.estimated_potential, account.currency),
             addresses=list(account.addresses.all()),
             duplicates=_possible_duplicates(request, account),
             # A parent or partner company the member may not see is neither named nor linked.
@@ -567,9 +562,6 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
     may_change = request.user.has_perm("accounts.change_contact", contact)
     context = {
         "contact": contact,
-        "phone": format_phone(contact.phone, request.tenant),
-        "mobile": format_phone(contact.mobile, request.tenant),
-        "channels": [Contact.Channel(value).label for value in contact.preferred_channels],
         "affiliations": contact.affiliations.filter(account__in=visible_accounts.values("pk"))
         .select_related("account")
         .order_by("account__legal_name"),
