@@ -137,6 +137,7 @@ def _account_items(
             label=label,
             text=text,
             href=href,
+            is_external=name == "website",
             edit_url=reverse("accounts:account_inline", args=[account.pk, name]) if name in editable else "",
             fallback_url=fallback,
         )

@@ -38,6 +38,7 @@ class InlineItem:
     label: Any  # str or lazy translation
     text: str
     href: str = ""
+    is_external: bool = False  # a link out of the CRM (a website): no referrer, no opener
     edit_url: str = ""  # the one-field form (hx-get); empty when the member may not edit it
     fallback_url: str = ""  # the full edit page, for browsers without JavaScript
 

@@ -6,6 +6,7 @@ or another tenant's is a 404, a visible one the role may not change a 403; nothi
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -87,6 +88,15 @@ def test_the_overview_offers_inline_edit_with_the_edit_page_as_fallback(tenant, 
     # Computed: the relationship status is shown, never offered for edit.
     assert url(account, "relationship_status_override") not in page.text
     assert "1,250,000.00" in page.text
+
+
+def test_the_website_links_out_without_referrer(tenant, rep, account) -> None:
+    with tenant_scope(tenant):
+        Account.objects.filter(pk=account.pk).update(website="https://petit.fr")
+
+    page = logged_in(rep).get(f"/t/durand/accounts/{account.pk}/")
+
+    assert re.search(r'href="https://petit\.fr"\s+rel="noopener noreferrer"', page.text)
 
 
 def test_a_role_that_may_only_read_sees_no_edit_link(tenant, member, account) -> None:
