@@ -9,6 +9,7 @@ the role may not change a 403; a field that is not editable inline for this memb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -175,6 +176,17 @@ def _contact_items(request: TenantRequest, contact: Contact, editable: set[str])
     return items
 
 
+def _read_logger(request: TenantRequest, model: type[Account] | type[Contact]) -> Callable[[Any, str], None]:
+    """Log the display of a sensitive field in a fragment, as the detail page does for the page."""
+    readable = readable_sensitive_fields(request.membership.role, model)
+
+    def log(record: Account | Contact, name: str) -> None:
+        if name in readable:
+            record_reads(user=request.user, objects=[record], fields=[name])
+
+    return log
+
+
 def _without_htmx(request: TenantRequest, fallback: str) -> HttpResponse | None:
     """A plain GET (no htmx, e.g. a link opened in a new tab) goes to the full edit page."""
     if request.method != "POST" and not request.htmx and "display" not in request.GET:  # type: ignore[attr-defined]
@@ -205,10 +217,6 @@ def account_inline(request: TenantRequest, pk: int, field: str) -> HttpResponse:
         )
         return outcome.record, outcome.warnings
 
-    def log_read(record: Account, name: str) -> None:
-        if name in readable_sensitive_fields(membership.role, Account):
-            record_reads(user=request.user, objects=[record], fields=[name])
-
     return inline_edit_response(
         request,
         InlineEdit(
@@ -225,7 +233,7 @@ def account_inline(request: TenantRequest, pk: int, field: str) -> HttpResponse:
                 " value. Reload the page to see all their changes."
             ),
             stale_code=services.STALE_VERSION,
-            on_display=log_read,
+            on_display=_read_logger(request, Account),
         ),
     )
 
@@ -265,5 +273,6 @@ def contact_inline(request: TenantRequest, pk: int, field: str) -> HttpResponse:
                 " value. Reload the page to see all their changes."
             ),
             stale_code=services.STALE_VERSION,
+            on_display=_read_logger(request, Contact),
         ),
     )
