@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
         from accounts.dedup import tasks as _dedup_tasks  # noqa: F401
         from accounts.demo import seed_accounts
         from accounts.imports import tasks as _import_tasks  # noqa: F401
+        from accounts.saved_lists import register_saved_lists
         from accounts.search import register_search
         from crm import demo, navigation
         from crm.roles import Role
@@ -29,7 +30,7 @@ class AccountsConfig(AppConfig):
             )
 
         demo.register(demo.DemoSeeder("accounts", seed_accounts, order=10))
-        self._register_saved_lists()
+        register_saved_lists()
         register_search()
         visibility.register_shareable("accounts.account", _("Accounts (and their contacts)"))
 
@@ -45,28 +46,3 @@ class AccountsConfig(AppConfig):
             "accounts.account", "customer_revenue", read_roles={*sales, Role.FINANCE}, edit_roles=sales
         )
         field_policies.register("accounts.account", "estimated_potential", read_roles=sales, edit_roles=sales)
-
-    @staticmethod
-    def _register_saved_lists() -> None:
-        from accounts.filters import AccountFilter, ContactFilter
-        from accounts.views import ACCOUNT_LIST_KEY, CONTACT_LIST_KEY
-        from crm import saved_views
-
-        saved_views.register_list(
-            saved_views.SavedList(
-                key=ACCOUNT_LIST_KEY,
-                label=_("Accounts"),
-                url_name="accounts:account_list",
-                permission="accounts.view_account",
-                filterset=lambda data, membership: AccountFilter(data, membership=membership),
-            )
-        )
-        saved_views.register_list(
-            saved_views.SavedList(
-                key=CONTACT_LIST_KEY,
-                label=_("Contacts"),
-                url_name="accounts:contact_list",
-                permission="accounts.view_contact",
-                filterset=lambda data, membership: ContactFilter(data, membership=membership),
-            )
-        )

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from accounts import export_views, inline_views, views
+from accounts import export_views, views
 from accounts.merge_views import account_merge_view
+from accounts.views_inline import account_inline, contact_inline
 
 app_name = "accounts"
 
@@ -14,12 +15,13 @@ urlpatterns = [
     path("new/", views.account_create, name="account_create"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/edit/", views.account_update, name="account_update"),
-    path("<int:pk>/edit/<str:field>/", inline_views.account_inline, name="account_inline"),
     path("<int:pk>/merge/", account_merge_view, name="account_merge"),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
-    path("contacts/<int:pk>/edit/<str:field>/", inline_views.contact_inline, name="contact_inline"),
     path("contacts/<int:pk>/consents/", views.contact_consent_record, name="contact_consent_record"),
+    # Inline edit of one field (htmx); the edit pages above stay the way without JavaScript.
+    path("<int:pk>/edit/<str:field>/", account_inline, name="account_inline"),
+    path("contacts/<int:pk>/edit/<str:field>/", contact_inline, name="contact_inline"),
 ]

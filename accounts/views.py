@@ -378,7 +378,7 @@ def account_detail(request: TenantRequest, pk: int) -> HttpResponse:
         if shown:
             record_reads(user=request.user, objects=[account], fields=shown)
     if tab == "overview":
-        from accounts.inline_views import account_inline_items  # it builds on this module
+        from accounts.views_inline import account_inline_items  # it builds on this module
 
         context.update(
             inline=account_inline_items(
@@ -556,7 +556,7 @@ def contact_list(request: TenantRequest) -> HttpResponse:
 
 
 def _contact_detail(request: TenantRequest, contact: Contact, consent_form: ConsentForm) -> HttpResponse:
-    from accounts.inline_views import contact_inline_items  # it builds on this module
+    from accounts.views_inline import contact_inline_items  # it builds on this module
 
     visible_accounts = Account.objects.visible_to(request.membership)
     may_change = request.user.has_perm("accounts.change_contact", contact)
