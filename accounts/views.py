@@ -556,19 +556,18 @@ def contact_list(request: TenantRequest) -> HttpResponse:
 
 
 def _contact_detail(request: TenantRequest, contact: Contact, consent_form: ConsentForm) -> HttpResponse:
-    from accounts.views_inline import contact_inline_items  # it builds on this module
-
     visible_accounts = Account.objects.visible_to(request.membership)
-    may_change = request.user.has_perm("accounts.change_contact", contact)
     context = {
         "contact": contact,
+        "phone": format_phone(contact.phone, request.tenant),
+        "mobile": format_phone(contact.mobile, request.tenant),
+        "channels": [Contact.Channel(value).label for value in contact.preferred_channels],
         "affiliations": contact.affiliations.filter(account__in=visible_accounts.values("pk"))
         .select_related("account")
         .order_by("account__legal_name"),
         "consents": Consent.objects.filter(contact=contact).order_by("purpose"),
         "consent_form": consent_form,
-        "may_change": may_change,
-        "inline": contact_inline_items(request, contact, may_change=may_change),
+        "may_change": request.user.has_perm("accounts.change_contact", contact),
         "history": history_entries(
             _history_records(contact),
             Contact,
@@ -579,6 +578,10 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
             },
         ),
     }
+    # The identity fields, formatted, each with its inline "Edit" when the member may change it.
+    from accounts.views_inline import contact_inline_items  # it builds on this module
+
+    context["inline"] = contact_inline_items(request, contact, may_change=context["may_change"])
     return render(request, "accounts/contact_detail.html", context)
 
 
