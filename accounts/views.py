@@ -581,7 +581,7 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
     # The identity fields, formatted, each with its inline "Edit" when the member may change it.
     from accounts.views_inline import contact_inline_items  # it builds on this module
 
-    context["inline"] = contact_inline_items(request, contact, may_change=context["may_change"])
+    context["inline"] = contact_inline_items(request, contact, may_change=bool(context["may_change"]))
     return render(request, "accounts/contact_detail.html", context)
 
 
