@@ -38,6 +38,9 @@ CONTACT_FIELDS = (
     "language", "account", "manager", "owner", "topics", "products_of_interest", "preferred_channels",
     "contact_frequency", "relationship_status", "do_not_call",
 )  # fmt: skip
+# The code of the ValidationError raised when `expected_version` is not the stored one: callers
+# that can show the fresh record (inline edit) tell it apart from other errors.
+STALE_VERSION = "stale_version"
 
 
 @dataclass
@@ -211,7 +214,8 @@ def account_update(
     _refuse_locked_fields(role, data, current)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
-            _("Someone else changed this account since you opened it. Reload it to see their changes.")
+            _("Someone else changed this account since you opened it. Reload it to see their changes."),
+            code=STALE_VERSION,
         )
     merged = {name: getattr(current, name) for name in ACCOUNT_FIELDS} | dict(data)
     names_before = (current.legal_name, current.trade_name)
@@ -310,7 +314,8 @@ def contact_update(
     _refuse_locked_fields(role, data, current, Contact)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
-            _("Someone else changed this contact since you opened it. Reload it to see their changes.")
+            _("Someone else changed this contact since you opened it. Reload it to see their changes."),
+            code=STALE_VERSION,
         )
     merged = {name: getattr(current, name) for name in CONTACT_FIELDS} | dict(data)
     cleaned = contact_normalize(merged, tenant=current.tenant)

@@ -6,6 +6,7 @@ from accounts import export_views, history_views, views
 from accounts.contact_merge_views import contact_merge_view
 from accounts.merge_views import account_merge_view
 from accounts.shares import views as share_views
+from accounts.views_inline import account_inline, contact_inline
 
 app_name = "accounts"
 
@@ -35,4 +36,7 @@ urlpatterns = [
         name="contact_revert",
     ),
     path("contacts/<int:pk>/consents/", views.contact_consent_record, name="contact_consent_record"),
+    # Inline edit of one field (htmx); the edit pages above stay the way without JavaScript.
+    path("<int:pk>/edit/<str:field>/", account_inline, name="account_inline"),
+    path("contacts/<int:pk>/edit/<str:field>/", contact_inline, name="contact_inline"),
 ]

@@ -29,15 +29,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import identifiers, selectors, services
 from accounts.duplicates import account_duplicates
-from accounts.filters import AccountFilter, ContactFilter, SortOrder
+from accounts.filters import SortOrder
 from accounts.forms import AccountForm, ConsentForm, ContactForm
 from accounts.models import Account, Address, Consent, Contact, Segment, consolidated_figures
 from accounts.revert import may_revert
 from crm.models import Membership, Tenant, User
+from crm.saved_views import saved_list_state
 from governance.field_policies import hidden_fields, readable_sensitive_fields, record_reads
 from governance.sharing import sharing_rights
 
 PAGE_SIZE = 50
+# Keys of the lists in crm.saved_views (registered in AccountsConfig.ready()).
+ACCOUNT_LIST_KEY = "accounts.account"
+CONTACT_LIST_KEY = "accounts.contact"
 HISTORY_SIZE = 50
 GROUP_DEPTH_LIMIT = 20
 ACCOUNT_TABS = ("overview", "contacts", "group", "sharing", "history")
@@ -158,14 +162,19 @@ def keyset_page(
     return KeysetPage(rows, _encode_cursor([getattr(rows[-1], name) for name in order]))
 
 
-def _page_links(request: HttpRequest, page: KeysetPage) -> dict[str, str | None]:
+def _page_links(
+    request: HttpRequest, page: KeysetPage, base: QueryDict | None = None
+) -> dict[str, str | None]:
+    """Links to the next and the first page. `base` is what they keep (the open saved view, or the
+    filters given; `request.GET` by default)."""
+    base = request.GET if base is None else base
     next_url = first_url = None
     if page.next_cursor:
-        query: QueryDict = request.GET.copy()
+        query: QueryDict = base.copy()
         query["after"] = page.next_cursor
         next_url = f"?{query.urlencode()}"
-    if request.GET.get("after"):
-        query = request.GET.copy()
+    if base.get("after"):
+        query = base.copy()
         del query["after"]
         first_url = f"?{query.urlencode()}" if query else request.path
     return {"next_url": next_url, "first_url": first_url}
@@ -299,7 +308,8 @@ def _history_records(obj: Account | Contact) -> list[Any]:
 @require_http_methods(["GET", "HEAD"])
 def account_list(request: TenantRequest) -> HttpResponse:
     _require(request, "accounts.view_account")
-    filterset = AccountFilter(request.GET, membership=request.membership)
+    saved = saved_list_state(request=request, list_key=ACCOUNT_LIST_KEY)
+    filterset = saved.filterset
     field, descending = ACCOUNT_SORTS.get(filterset.sort, ACCOUNT_SORTS[SortOrder.NAME])
     head_office = Address.objects.filter(account=OuterRef("pk"), kind=Address.Kind.HEAD_OFFICE)
     queryset = filterset.qs.annotate(head_office_city=Subquery(head_office.values("city")[:1]))
@@ -320,10 +330,11 @@ def account_list(request: TenantRequest) -> HttpResponse:
     ]
     context = {
         "filter": filterset,
+        "saved": saved,
         "rows": rows,
-        "is_filtered": any(request.GET.get(name) for name in ("q", "account_type", "segment", "owner")),
+        "is_filtered": any(saved.query.get(name) for name in ("q", "account_type", "segment", "owner")),
         "may_add": request.user.has_perm("accounts.add_account"),
-        **_page_links(request, page),
+        **_page_links(request, page, saved.link_query),
     }
     return render(request, "accounts/account_list.html", context)
 
@@ -384,12 +395,12 @@ def render_account_detail(
         if shown:
             record_reads(user=request.user, objects=[account], fields=shown)
     if tab == "overview":
+        from accounts.views_inline import account_inline_items  # it builds on this module
+
         context.update(
-            siren=identifiers.format_siren(account.siren) if account.siren else "",
-            siret=identifiers.format_siret(account.siret) if account.siret else "",
-            naf=naf_display(account),
-            customer_revenue=format_money(account.customer_revenue, account.currency),
-            estimated_potential=format_money(account.estimated_potential, account.currency),
+            inline=account_inline_items(
+                request, account, may_change=context["may_change"], hidden=context["hidden"]
+            ),
             addresses=list(account.addresses.all()),
             duplicates=_possible_duplicates(request, account),
             # A parent or partner company the member may not see is neither named nor linked.
@@ -549,7 +560,8 @@ def _contact_rows(request: TenantRequest, contacts: Iterable[Contact]) -> list[d
 @require_http_methods(["GET", "HEAD"])
 def contact_list(request: TenantRequest) -> HttpResponse:
     _require(request, "accounts.view_contact")
-    filterset = ContactFilter(request.GET, membership=request.membership)
+    saved = saved_list_state(request=request, list_key=CONTACT_LIST_KEY)
+    filterset = saved.filterset
     page = keyset_page(
         filterset.qs,
         order=("last_name", "first_name", "id"),
@@ -560,10 +572,11 @@ def contact_list(request: TenantRequest) -> HttpResponse:
     rows = _contact_rows(request, page.rows)
     context = {
         "filter": filterset,
+        "saved": saved,
         "rows": rows,
-        "is_filtered": any(request.GET.get(name) for name in ("q", "relationship_status", "owner")),
+        "is_filtered": any(saved.query.get(name) for name in ("q", "relationship_status", "owner")),
         "may_add": request.user.has_perm("accounts.add_contact"),
-        **_page_links(request, page),
+        **_page_links(request, page, saved.link_query),
     }
     return render(request, "accounts/contact_list.html", context)
 
@@ -576,10 +589,7 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
         record_reads(user=request.user, objects=[contact], fields=shown)
     context = {
         "contact": contact,
-        "phone": format_phone(contact.phone, request.tenant),
-        "mobile": "" if "mobile" in hidden else format_phone(contact.mobile, request.tenant),
         "hidden": hidden,
-        "channels": [Contact.Channel(value).label for value in contact.preferred_channels],
         "affiliations": contact.affiliations.filter(account__in=visible_accounts.values("pk"))
         .select_related("account")
         .order_by("account__legal_name"),
@@ -598,6 +608,10 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
             hidden=hidden,
         ),
     }
+    # The identity fields, formatted, each with its inline "Edit" when the member may change it.
+    from accounts.views_inline import contact_inline_items  # it builds on this module
+
+    context["inline"] = contact_inline_items(request, contact, may_change=bool(context["may_change"]))
     return render(request, "accounts/contact_detail.html", context)
 
 

@@ -341,3 +341,40 @@ class JobRun(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SavedView(TenantOwnedModel):
+    """A named set of filters and sort of one list page ("accounts.account"), kept as a query string.
+
+    Rules (who may share, what a default is, how the query is re-checked) live in `crm.saved_views`.
+    A view stores filters, never rows: whoever opens it sees only the records they may see.
+    """
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("owner"))
+    list_key = models.CharField(_("list"), max_length=100)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters and sort"), max_length=2000, blank=True)
+    is_shared = models.BooleanField(_("shared with everyone"), default=False)
+    is_default = models.BooleanField(_("my default view"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant", "owner", "list_key", Lower("name"), name="crm_savedview_name_unique"
+            ),
+            # At most one default per person and list.
+            models.UniqueConstraint(
+                fields=["tenant", "owner", "list_key"],
+                condition=models.Q(is_default=True),
+                name="crm_savedview_one_default",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "list_key", "owner"], name="crm_savedview_list_idx")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,12 +4,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from crm import views
+from crm import views, views_saved
 from crm.admin_site import tenant_admin
 from governance.views_search import search_results
 
 app_patterns = (
-    [path("", views.tenant_home, name="home")],
+    [
+        path("", views.tenant_home, name="home"),
+        path("saved-views/new/", views_saved.saved_view_create, name="saved_view_create"),
+        path("saved-views/<int:pk>/", views_saved.saved_view_update, name="saved_view_update"),
+        path("saved-views/<int:pk>/default/", views_saved.saved_view_default, name="saved_view_default"),
+        path("saved-views/<int:pk>/delete/", views_saved.saved_view_delete, name="saved_view_delete"),
+    ],
     "crm",
 )
 

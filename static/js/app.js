@@ -6,6 +6,7 @@
  * - A click or focus outside an open menu closes it; opening one menu closes the others.
  * - From the desktop breakpoint the navigation <details> is kept open, so it shows as a bar
  *   even in browsers without CSS ::details-content.
+ * - A select marked data-submit-on-change submits its form when changed.
  */
 (function () {
   "use strict";
@@ -68,6 +69,19 @@
   document.addEventListener("focusin", function (event) {
     var inside = event.target.closest ? event.target.closest(MENU_SELECTOR) : null;
     closeAllExcept(inside);
+  });
+
+  // A <select data-submit-on-change> (the saved views of a list) opens its choice at once; its
+  // form keeps a submit button for browsers without this script.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-submit-on-change]") && select.form) {
+      if (select.form.requestSubmit) {
+        select.form.requestSubmit();
+      } else {
+        select.form.submit();
+      }
+    }
   });
 
   function init() {
