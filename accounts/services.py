@@ -130,6 +130,21 @@ def _refuse_locked_fields(role: str | None, data: dict[str, Any], current: Accou
         raise ValidationError({name: _("Your role may not change this field.") for name in sorted(refused)})
 
 
+class StaleVersion(ValidationError):
+    """Raised when the record changed since the caller read it (`expected_version` is behind): the
+    pages show it as any refusal, the API answers 409 Conflict."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="stale_version")
+
+
+def _set_history(record: Any, *, actor: User | None, reason: str = "") -> None:
+    """Who wrote `record`, and why (the history's change reason), for its next save."""
+    record._history_user = actor
+    if reason:
+        record._change_reason = reason
+
+
 class PossibleDuplicates(ValidationError):
     """Raised before writing when the record looks like existing ones; the caller shows them and may
     go on by giving a reason, which the history keeps."""
@@ -148,9 +163,11 @@ def account_create(
     role: str | None = None,
     head_office: dict[str, Any] | None = None,
     duplicate_reason: str = "",
+    reason: str = "",
 ) -> Outcome:
     """Create an account (and its head office). `role` (the acting member's or API key's) applies the
-    field policies. Likely duplicates stop the creation unless `duplicate_reason` says why to go on."""
+    field policies. Likely duplicates stop the creation unless `duplicate_reason` says why to go on.
+    `reason` goes into the history (e.g. the API key that wrote)."""
     _refuse_locked_fields(role, data, None)
     cleaned, warnings = account_normalize(data, tenant=tenant)
     values = {name: cleaned[name] for name in (*ACCOUNT_FIELDS, "naf_version") if name in cleaned}
@@ -163,17 +180,22 @@ def account_create(
         duplicates = account_duplicates({**cleaned, "postal_code": postal_code})
         if duplicates:
             raise PossibleDuplicates(duplicates)
-    account._history_user = actor  # type: ignore[attr-defined]
-    if duplicate_reason.strip():
-        account._change_reason = _("Created despite likely duplicates: %(reason)s") % {  # type: ignore[attr-defined]
-            "reason": duplicate_reason.strip()
-        }
+    _set_history(account, actor=actor, reason=_creation_reason(reason, duplicate_reason))
     account.full_clean(exclude=["tenant"])
     account.save()
     search.index(account)
     if head_office and any(head_office.values()):
         address_save(account=account, kind=Address.Kind.HEAD_OFFICE, data=head_office, actor=actor)
     return Outcome(account, warnings)
+
+
+def _creation_reason(reason: str, duplicate_reason: str) -> str:
+    parts = [reason.strip()]
+    if duplicate_reason.strip():
+        parts.append(
+            _("Created despite likely duplicates: %(reason)s") % {"reason": duplicate_reason.strip()}
+        )
+    return " · ".join(part for part in parts if part)
 
 
 @transaction.atomic
@@ -184,13 +206,14 @@ def account_update(
     data: dict[str, Any],
     expected_version: int | None = None,
     role: str | None = None,
+    reason: str = "",
 ) -> Outcome:
-    """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit;
-    `role` applies the field policies."""
+    """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit
+    (StaleVersion); `role` applies the field policies; `reason` goes into the history."""
     current = Account.objects.select_for_update().get(pk=account.pk)
     _refuse_locked_fields(role, data, current)
     if expected_version is not None and current.version != expected_version:
-        raise ValidationError(
+        raise StaleVersion(
             _("Someone else changed this account since you opened it. Reload it to see their changes.")
         )
     merged = {name: getattr(current, name) for name in ACCOUNT_FIELDS} | dict(data)
@@ -203,7 +226,7 @@ def account_update(
     _check_siret_is_free(current)
     current.full_clean(exclude=["tenant"])
     current.version = F("version") + 1  # type: ignore[assignment]
-    current._history_user = actor  # type: ignore[attr-defined]
+    _set_history(current, actor=actor, reason=reason)
     current.save()
     current.refresh_from_db()
     account_place_in_territory(account=current)
@@ -236,7 +259,12 @@ def contact_normalize(data: dict[str, Any], *, tenant: Tenant) -> dict[str, Any]
 
 @transaction.atomic
 def contact_create(
-    *, tenant: Tenant, actor: User | None, data: dict[str, Any], duplicate_reason: str = ""
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    data: dict[str, Any],
+    duplicate_reason: str = "",
+    reason: str = "",
 ) -> Outcome:
     """Create a contact. Likely duplicates (same e-mail or phone, a similar name at the same company)
     stop the creation unless `duplicate_reason` says why to go on; the history keeps the reason."""
@@ -248,11 +276,7 @@ def contact_create(
         if duplicates:
             raise PossibleDuplicates(duplicates)
     contact = Contact(tenant=tenant, **values)
-    contact._history_user = actor  # type: ignore[attr-defined]
-    if duplicate_reason.strip():
-        contact._change_reason = _("Created despite likely duplicates: %(reason)s") % {  # type: ignore[attr-defined]
-            "reason": duplicate_reason.strip()
-        }
+    _set_history(contact, actor=actor, reason=_creation_reason(reason, duplicate_reason))
     contact.full_clean(exclude=["tenant"])
     contact.save()
     search.index(contact)
@@ -261,11 +285,16 @@ def contact_create(
 
 @transaction.atomic
 def contact_update(
-    *, contact: Contact, actor: User | None, data: dict[str, Any], expected_version: int | None = None
+    *,
+    contact: Contact,
+    actor: User | None,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    reason: str = "",
 ) -> Outcome:
     current = Contact.objects.select_for_update().get(pk=contact.pk)
     if expected_version is not None and current.version != expected_version:
-        raise ValidationError(
+        raise StaleVersion(
             _("Someone else changed this contact since you opened it. Reload it to see their changes.")
         )
     merged = {name: getattr(current, name) for name in CONTACT_FIELDS} | dict(data)
@@ -275,7 +304,7 @@ def contact_update(
             setattr(current, name, cleaned[name])
     current.full_clean(exclude=["tenant"])
     current.version = F("version") + 1  # type: ignore[assignment]
-    current._history_user = actor  # type: ignore[attr-defined]
+    _set_history(current, actor=actor, reason=reason)
     current.save()
     current.refresh_from_db()
     search.index(current)
