@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Address, Affiliation, Contact
+from accounts.services import StaleVersion
 from crm.models import User
 from crm.trees import would_make_a_loop
 from governance import search
@@ -71,13 +72,29 @@ register_mover("group links", _move_group_links)
 
 @transaction.atomic
 def account_merge(
-    *, survivor: Account, merged: Account, choices: dict[str, str], actor: User | None
+    *,
+    survivor: Account,
+    merged: Account,
+    choices: dict[str, str],
+    actor: User | None,
+    expected_versions: tuple[int, int] | None = None,
 ) -> MergeReport:
-    """`choices` maps a field name to "survivor" or "merged": whose value the survivor keeps."""
+    """`choices` maps a field name to "survivor" or "merged": whose value the survivor keeps.
+
+    `expected_versions` (survivor's, merged's), as the wizard showed them, refuses a merge when either
+    account changed since (StaleVersion). An account gone meanwhile (merged or deleted by someone else)
+    raises Account.DoesNotExist: the page answers 404."""
     if survivor.pk == merged.pk:
         raise ValidationError(_("An account cannot be merged with itself."))
     survivor = Account.objects.select_for_update().get(pk=survivor.pk)
     merged = Account.objects.select_for_update().get(pk=merged.pk)
+    if expected_versions is not None and (survivor.version, merged.version) != expected_versions:
+        raise StaleVersion(
+            _(
+                "One of the two accounts changed since you opened this page. Check the values below "
+                "and confirm again."
+            )
+        )
     if would_make_a_loop(merged, survivor, "parent"):
         # The survivor sits below the merged account: it takes the merged account's place in the group.
         survivor.parent = merged.parent
@@ -96,14 +113,15 @@ def account_merge(
     merged_siret, merged.siret = merged.siret, ""
     merged.save(update_fields=["siret"])  # frees the SIRET for the survivor (unique per tenant)
     merged_label = f"{merged} (#{merged.pk}, SIRET {merged_siret or '—'})"
-    search.unindex(merged)
-    merged.delete()
     survivor._history_user = actor  # type: ignore[attr-defined]
     survivor._change_reason = _("Merged with %(merged)s") % {"merged": merged_label}  # type: ignore[attr-defined]
     survivor.version = F("version") + 1  # type: ignore[assignment]
     survivor.full_clean(exclude=["tenant", "version"])
+    # Saved before the merged account goes: a survivor below it no longer points at it (PROTECT).
     survivor.save()
     survivor.refresh_from_db()
+    search.unindex(merged)
+    merged.delete()
     search.index(survivor)
     search.index_many(survivor.contacts.select_related("account"))
     return MergeReport(survivor, moved)

@@ -260,7 +260,10 @@ def test_merging_through_the_wizard_marks_the_pair_merged(tenant, client_of, twi
             kind="account", first_account=twins["vat_2"], second_account=third, score=70, reasons=["website"]
         )
 
-    done = client.post(f"/t/durand/accounts/{twins['vat_1'].pk}/merge/", {"with": twins["vat_2"].pk})
+    done = client.post(
+        f"/t/durand/accounts/{twins['vat_1'].pk}/merge/",
+        {"with": twins["vat_2"].pk, "survivor_version": 1, "merged_version": 1},
+    )
     with tenant_scope(tenant):
         pair.refresh_from_db()
         other.refresh_from_db()

@@ -106,7 +106,7 @@ def test_the_merge_page_needs_the_rights_and_works(tenant, pair, client_of) -> N
     page = client.get(url, headers={"accept-language": "en"})
     done = client.post(
         f"/t/durand/accounts/{pair['survivor'].pk}/merge/",
-        {"with": pair["merged"].pk, "field_legal_name": "merged"},
+        {"with": pair["merged"].pk, "field_legal_name": "merged", "survivor_version": 1, "merged_version": 1},
     )
 
     assert hidden_from_rep.status_code == 404  # the rep sees neither account
@@ -124,3 +124,65 @@ def test_the_account_page_offers_to_merge_its_likely_duplicates(tenant, pair, cl
 
     assert "Possible duplicates" in page.text
     assert f"/merge/?with={pair['merged'].pk}" in page.text
+
+
+def test_a_merge_confirmed_after_either_account_changed_shows_the_form_again(tenant, pair, client_of) -> None:
+    client, director = client_of(tenant, Role.SALES_DIRECTOR)
+    url = f"/t/durand/accounts/{pair['survivor'].pk}/merge/"
+    preview = client.get(f"{url}?with={pair['merged'].pk}", headers={"accept-language": "en"})
+    # Someone edits the merged account between the preview and the confirmation
+    with tenant_scope(tenant):
+        services.account_update(account=pair["merged"], actor=director.user, data={"trade_name": "SGEL"})
+
+    stale = client.post(
+        url,
+        {"with": pair["merged"].pk, "field_legal_name": "merged", "survivor_version": 1, "merged_version": 1},
+        headers={"accept-language": "en"},
+    )
+
+    assert 'name="merged_version" value="1"' in preview.text
+    assert stale.status_code == 200
+    assert "changed since you opened this page" in stale.text
+    assert 'name="merged_version" value="2"' in stale.text  # the form now carries the current versions
+    with tenant_scope(tenant):
+        assert Account.objects.filter(pk=pair["merged"].pk).exists()
+        assert Account.objects.get(pk=pair["survivor"].pk).legal_name == "SOCIETE GENERALE DES EAUX DU LEMAN"
+
+
+def test_a_merge_confirmed_without_the_versions_is_not_done(tenant, pair, client_of) -> None:
+    client, _director = client_of(tenant, Role.SALES_DIRECTOR)
+
+    response = client.post(
+        f"/t/durand/accounts/{pair['survivor'].pk}/merge/",
+        {"with": pair["merged"].pk, "survivor_version": "x"},
+        headers={"accept-language": "en"},
+    )
+
+    assert response.status_code == 200
+    assert "changed since you opened this page" in response.text
+    with tenant_scope(tenant):
+        assert Account.objects.filter(pk=pair["merged"].pk).exists()
+
+
+def test_a_record_merged_away_meanwhile_is_a_404(tenant, pair, client_of, monkeypatch) -> None:
+    from accounts import merge_views
+
+    client, director = client_of(tenant, Role.SALES_DIRECTOR)
+    preview = merge_views.merge_preview
+
+    def merged_by_someone_else_meanwhile(survivor, merged):
+        rows = preview(survivor, merged)
+        account_merge(survivor=pair["daughter"], merged=merged, choices={}, actor=director.user)
+        return rows
+
+    monkeypatch.setattr(merge_views, "merge_preview", merged_by_someone_else_meanwhile)
+
+    response = client.post(
+        f"/t/durand/accounts/{pair['survivor'].pk}/merge/",
+        {"with": pair["merged"].pk, "survivor_version": 1, "merged_version": 1},
+    )
+
+    assert response.status_code == 404
+    with tenant_scope(tenant):
+        assert not Account.objects.filter(pk=pair["merged"].pk).exists()
+        assert Account.objects.get(pk=pair["survivor"].pk).version == 1
