@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import identifiers
 from accounts.duplicates import Duplicate, account_duplicates, contact_duplicates
 from accounts.models import Account, Address, Consent, Contact
-from accounts.territories import account_place_in_territory
+from accounts.territories import account_place_in_territory, territory_apply
 from crm.models import Tenant, User
 from crm.trees import would_make_a_loop
 from governance import search
@@ -225,11 +225,11 @@ def account_update(
     _check_parent(current, current.parent)
     _check_siret_is_free(current)
     current.full_clean(exclude=["tenant"])
+    territory_apply(current)  # a new segment may move it: in this same save and history row
     current.version = F("version") + 1  # type: ignore[assignment]
     _set_history(current, actor=actor, reason=reason)
     current.save()
     current.refresh_from_db()
-    account_place_in_territory(account=current)
     search.index(current)
     if (current.legal_name, current.trade_name) != names_before:
         search.index_many(current.contacts.select_related("account"))  # contacts are found by company name
@@ -377,6 +377,6 @@ def address_save(
     target.full_clean(exclude=["tenant"])
     target.save()
     if kind == Address.Kind.HEAD_OFFICE:
-        account_place_in_territory(account=account)
+        account_place_in_territory(account=account, actor=actor)
     search.index(account)  # found by city and postal code
     return target
