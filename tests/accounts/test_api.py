@@ -101,6 +101,22 @@ def test_a_stale_version_is_a_409_in_the_api_error_format_and_nothing_changes(te
         assert Account.objects.get(pk=account_id).trade_name == "Durand"
 
 
+def test_a_stale_contact_version_is_a_409_too(tenant, admin) -> None:
+    key = key_for(tenant, Role.TENANT_ADMIN, admin)
+    account_id = api("post", "/api/v1/accounts/", key, {"legal_name": "Durand SA"}).json()["id"]
+    contact_id = api(
+        "post", "/api/v1/contacts/", key, {"first_name": "Anne", "last_name": "Durand", "account": account_id}
+    ).json()["id"]
+    api("patch", f"/api/v1/contacts/{contact_id}/", key, {"job_title": "DAF", "version": 1})
+
+    stale = api("patch", f"/api/v1/contacts/{contact_id}/", key, {"job_title": "PDG", "version": "1"})
+
+    assert stale.status_code == 409
+    assert stale.json()["error"]["code"] == "conflict"
+    with tenant_scope(tenant):
+        assert Contact.objects.get(pk=contact_id).job_title == "DAF"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
