@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from accounts import services
 from accounts.models import Account, Contact
+from crm.api.errors import Conflict
 from crm.models import ApiKey, Membership, User
 from crm.tenancy import current_tenant
 from governance import field_rules
@@ -69,6 +70,33 @@ def owner_for(request: Request, owner_id: int | None) -> User:
             {"owner": _("Give the owner: the user id of an active member of this company.")}
         )
     return membership.user
+
+
+def api_actor(request: Request) -> tuple[User | None, str]:
+    """Who an API write is recorded as: the key's creator as the history user (the person who handed
+    the key to the integration and answers for it), and a change reason naming the key itself, so the
+    History tab tells a write through the key apart from the same person's own edits. A key whose
+    creator was removed writes with no user, the reason still names the key."""
+    key: ApiKey = request.auth  # type: ignore[assignment]
+    reason = _("Through the API key “%(name)s” (%(key)s)") % {
+        "name": key.name,
+        "key": f"{ApiKey.PREFIX}.{key.tenant_id}.{key.public_id}",
+    }
+    return key.created_by, reason
+
+
+def expected_version(request: Request) -> int:
+    """Every PATCH carries the `version` the client read (in every response): the write is refused
+    with 409 when the record changed since. Missing or not an integer: 400 on the field "version"."""
+    version = request.data.get("version") if isinstance(request.data, dict) else None
+    if version is None:
+        raise ValidationError({"version": _("This field is required.")})
+    if isinstance(version, bool) or not isinstance(version, int | str):
+        raise ValidationError({"version": _("A valid integer is required.")})
+    try:
+        return int(version)
+    except ValueError:
+        raise ValidationError({"version": _("A valid integer is required.")}) from None
 
 
 class FieldRulesInputMixin:
@@ -167,9 +195,11 @@ class AccountListApi(AccountApiMixin, generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        actor, reason = api_actor(request)
         outcome = services.account_create(
             tenant=current_tenant(),
-            actor=None,
+            actor=actor,
+            reason=reason,
             role=request.auth.role,  # type: ignore[union-attr]
             api_key=request.auth,  # type: ignore[arg-type]
             data=_account_data(request, serializer.validated_data, partial=False),
@@ -188,17 +218,22 @@ class AccountDetailApi(AccountApiMixin, generics.RetrieveUpdateAPIView):
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         account = self.get_object()
+        version = expected_version(request)
         serializer = self.get_serializer(account, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        version = request.data.get("version") if isinstance(request.data, dict) else None
-        outcome = services.account_update(
-            account=account,
-            actor=None,
-            role=request.auth.role,  # type: ignore[union-attr]
-            api_key=request.auth,  # type: ignore[arg-type]
-            data=_account_data(request, serializer.validated_data, partial=True),
-            expected_version=int(version) if version is not None else None,
-        )
+        actor, reason = api_actor(request)
+        try:
+            outcome = services.account_update(
+                account=account,
+                actor=actor,
+                reason=reason,
+                role=request.auth.role,  # type: ignore[union-attr]
+                api_key=request.auth,  # type: ignore[arg-type]
+                data=_account_data(request, serializer.validated_data, partial=True),
+                expected_version=version,
+            )
+        except services.StaleVersion as error:
+            raise Conflict(error.messages[0]) from None
         body = AccountSerializer(outcome.record, context=self.get_serializer_context()).data
         return Response({**body, "warnings": outcome.warnings})
 
@@ -260,12 +295,14 @@ class ContactListApi(ContactApiMixin, generics.ListCreateAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reason = request.data.get("duplicate_reason", "") if isinstance(request.data, dict) else ""
+        duplicate_reason = request.data.get("duplicate_reason", "") if isinstance(request.data, dict) else ""
+        actor, reason = api_actor(request)
         outcome = services.contact_create(
             tenant=current_tenant(),
-            actor=None,
+            actor=actor,
+            reason=reason,
             data=_contact_data(request, serializer.validated_data, partial=False),
-            duplicate_reason=str(reason or ""),
+            duplicate_reason=str(duplicate_reason or ""),
             role=request.auth.role,  # type: ignore[union-attr]
             api_key=request.auth,  # type: ignore[arg-type]
         )
@@ -290,15 +327,20 @@ class ContactDetailApi(ContactApiMixin, generics.RetrieveUpdateAPIView):
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         contact = self.get_object()
+        version = expected_version(request)
         serializer = self.get_serializer(contact, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        version = request.data.get("version") if isinstance(request.data, dict) else None
-        outcome = services.contact_update(
-            contact=contact,
-            actor=None,
-            data=_contact_data(request, serializer.validated_data, partial=True),
-            expected_version=int(version) if version is not None else None,
-            role=request.auth.role,  # type: ignore[union-attr]
-            api_key=request.auth,  # type: ignore[arg-type]
-        )
+        actor, reason = api_actor(request)
+        try:
+            outcome = services.contact_update(
+                contact=contact,
+                actor=actor,
+                reason=reason,
+                data=_contact_data(request, serializer.validated_data, partial=True),
+                expected_version=version,
+                role=request.auth.role,  # type: ignore[union-attr]
+                api_key=request.auth,  # type: ignore[arg-type]
+            )
+        except services.StaleVersion as error:
+            raise Conflict(error.messages[0]) from None
         return Response(ContactSerializer(outcome.record, context=self.get_serializer_context()).data)

@@ -25,6 +25,15 @@ def _visible(request: TenantRequest, pk: int) -> Account:
         raise Http404 from None
 
 
+def _versions_shown(request: TenantRequest) -> tuple[int, int]:
+    """The versions of (survivor, merged) the confirmed page showed; (0, 0), never current, when
+    the form lacks them, so the merge is refused as stale rather than done blind."""
+    try:
+        return int(request.POST["survivor_version"]), int(request.POST["merged_version"])
+    except (KeyError, ValueError):
+        return 0, 0
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def account_merge_view(request: TenantRequest, pk: int) -> HttpResponse:
@@ -44,8 +53,17 @@ def account_merge_view(request: TenantRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         choices = {row["name"]: request.POST.get(f"field_{row['name']}", "survivor") for row in rows}
         try:
-            report = account_merge(survivor=survivor, merged=merged, choices=choices, actor=request.user)
+            report = account_merge(
+                survivor=survivor,
+                merged=merged,
+                choices=choices,
+                actor=request.user,
+                expected_versions=_versions_shown(request),
+            )
+        except Account.DoesNotExist:
+            raise Http404 from None  # merged or deleted by someone else meanwhile
         except ValidationError as error:
+            # Nothing was written; the page shows both accounts as they are now, with their versions.
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(

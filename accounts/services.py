@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import identifiers
 from accounts.duplicates import Duplicate, account_duplicates, contact_duplicates
 from accounts.models import Account, Address, Consent, Contact
-from accounts.territories import account_place_in_territory
+from accounts.territories import account_place_in_territory, territory_apply
 from crm.models import ApiKey, Tenant, User
 from crm.trees import would_make_a_loop
 from governance import field_rules, search
@@ -146,6 +146,21 @@ def _integration(api_key: ApiKey | None) -> str:
     return api_key.integration if api_key is not None else ""
 
 
+class StaleVersion(ValidationError):
+    """Raised when the record changed since the caller read it (`expected_version` is behind): the
+    pages show it as any refusal, the API answers 409 Conflict."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=STALE_VERSION)
+
+
+def _set_history(record: Any, *, actor: User | None, reason: str = "") -> None:
+    """Who wrote `record`, and why (the history's change reason), for its next save."""
+    record._history_user = actor
+    if reason:
+        record._change_reason = reason
+
+
 class PossibleDuplicates(ValidationError):
     """Raised before writing when the record looks like existing ones; the caller shows them and may
     go on by giving a reason, which the history keeps."""
@@ -165,11 +180,12 @@ def account_create(
     api_key: ApiKey | None = None,
     head_office: dict[str, Any] | None = None,
     duplicate_reason: str = "",
+    reason: str = "",
 ) -> Outcome:
     """Create an account (and its head office). `role` (the acting member's or API key's) applies the
     field policies; the tenant's field rules apply to every caller, and `api_key` (when the API calls)
     may write the fields synchronised from its integration. Likely duplicates stop the creation unless
-    `duplicate_reason` says why to go on."""
+    `duplicate_reason` says why to go on. `reason` goes into the history (e.g. the API key that wrote)."""
     _refuse_locked_fields(role, data, None)
     cleaned, warnings = account_normalize(data, tenant=tenant)
     field_rules.check_write(Account, _given(cleaned, data), current=None, integration=_integration(api_key))
@@ -183,17 +199,22 @@ def account_create(
         duplicates = account_duplicates({**cleaned, "postal_code": postal_code})
         if duplicates:
             raise PossibleDuplicates(duplicates)
-    account._history_user = actor  # type: ignore[attr-defined]
-    if duplicate_reason.strip():
-        account._change_reason = _("Created despite likely duplicates: %(reason)s") % {  # type: ignore[attr-defined]
-            "reason": duplicate_reason.strip()
-        }
+    _set_history(account, actor=actor, reason=_creation_reason(reason, duplicate_reason))
     account.full_clean(exclude=["tenant"])
     account.save()
     search.index(account)
     if head_office and any(head_office.values()):
         address_save(account=account, kind=Address.Kind.HEAD_OFFICE, data=head_office, actor=actor)
     return Outcome(account, warnings)
+
+
+def _creation_reason(reason: str, duplicate_reason: str) -> str:
+    parts = [reason.strip()]
+    if duplicate_reason.strip():
+        parts.append(
+            _("Created despite likely duplicates: %(reason)s") % {"reason": duplicate_reason.strip()}
+        )
+    return " · ".join(part for part in parts if part)
 
 
 @transaction.atomic
@@ -207,15 +228,14 @@ def account_update(
     api_key: ApiKey | None = None,
     reason: str = "",
 ) -> Outcome:
-    """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit;
-    `role` applies the field policies, and the field rules apply as in `account_create`; `reason`
-    goes into the history row."""
+    """Apply `data` (only the fields it holds). `expected_version` refuses to overwrite a newer edit
+    (StaleVersion); `role` applies the field policies, and the field rules apply as in
+    `account_create`; `reason` goes into the history."""
     current = Account.objects.select_for_update().get(pk=account.pk)
     _refuse_locked_fields(role, data, current)
     if expected_version is not None and current.version != expected_version:
-        raise ValidationError(
-            _("Someone else changed this account since you opened it. Reload it to see their changes."),
-            code=STALE_VERSION,
+        raise StaleVersion(
+            _("Someone else changed this account since you opened it. Reload it to see their changes.")
         )
     merged = {name: getattr(current, name) for name in ACCOUNT_FIELDS} | dict(data)
     names_before = (current.legal_name, current.trade_name)
@@ -229,13 +249,11 @@ def account_update(
     _check_parent(current, current.parent)
     _check_siret_is_free(current)
     current.full_clean(exclude=["tenant"])
+    territory_apply(current)  # a new segment may move it: in this same save and history row
     current.version = F("version") + 1  # type: ignore[assignment]
-    current._history_user = actor  # type: ignore[attr-defined]
-    if reason:
-        current._change_reason = reason  # type: ignore[attr-defined]
+    _set_history(current, actor=actor, reason=reason)
     current.save()
     current.refresh_from_db()
-    account_place_in_territory(account=current)
     search.index(current)
     if (current.legal_name, current.trade_name) != names_before:
         search.index_many(current.contacts.select_related("account"))  # contacts are found by company name
@@ -272,6 +290,7 @@ def contact_create(
     duplicate_reason: str = "",
     role: str | None = None,
     api_key: ApiKey | None = None,
+    reason: str = "",
 ) -> Outcome:
     """Create a contact. `role` applies the field policies; the tenant's field rules apply (`api_key`
     may write the fields synchronised from its integration). Likely duplicates (same e-mail or phone,
@@ -287,11 +306,7 @@ def contact_create(
         if duplicates:
             raise PossibleDuplicates(duplicates)
     contact = Contact(tenant=tenant, **values)
-    contact._history_user = actor  # type: ignore[attr-defined]
-    if duplicate_reason.strip():
-        contact._change_reason = _("Created despite likely duplicates: %(reason)s") % {  # type: ignore[attr-defined]
-            "reason": duplicate_reason.strip()
-        }
+    _set_history(contact, actor=actor, reason=_creation_reason(reason, duplicate_reason))
     contact.full_clean(exclude=["tenant"])
     contact.save()
     search.index(contact)
@@ -313,9 +328,8 @@ def contact_update(
     current = Contact.objects.select_for_update().get(pk=contact.pk)
     _refuse_locked_fields(role, data, current, Contact)
     if expected_version is not None and current.version != expected_version:
-        raise ValidationError(
-            _("Someone else changed this contact since you opened it. Reload it to see their changes."),
-            code=STALE_VERSION,
+        raise StaleVersion(
+            _("Someone else changed this contact since you opened it. Reload it to see their changes.")
         )
     merged = {name: getattr(current, name) for name in CONTACT_FIELDS} | dict(data)
     cleaned = contact_normalize(merged, tenant=current.tenant)
@@ -327,9 +341,7 @@ def contact_update(
             setattr(current, name, cleaned[name])
     current.full_clean(exclude=["tenant"])
     current.version = F("version") + 1  # type: ignore[assignment]
-    current._history_user = actor  # type: ignore[attr-defined]
-    if reason:
-        current._change_reason = reason  # type: ignore[attr-defined]
+    _set_history(current, actor=actor, reason=reason)
     current.save()
     current.refresh_from_db()
     search.index(current)
@@ -402,6 +414,6 @@ def address_save(
     target.full_clean(exclude=["tenant"])
     target.save()
     if kind == Address.Kind.HEAD_OFFICE:
-        account_place_in_territory(account=account)
+        account_place_in_territory(account=account, actor=actor)
     search.index(account)  # found by city and postal code
     return target

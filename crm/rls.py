@@ -59,23 +59,36 @@ def policy_expression(table: str) -> str:
 
 
 def apply_row_level_security(connection: BaseDatabaseWrapper, tables: list[str] | None = None) -> list[str]:
-    """Enable and force RLS with the tenant policy on each table. Idempotent. Returns the tables changed."""
+    """Enable and force RLS with the tenant policy on each table. Idempotent. Returns the tables changed.
+
+    A policy is kept only when PostgreSQL renders it exactly as it renders the expected one, the same
+    comparison `check_tenancy` makes (`inspect_tables`): a policy that merely mentions the tenant setting
+    ("... OR true") is replaced."""
     changed = []
     quote = connection.ops.quote_name
+    canonical: dict[str, tuple[str, str]] = {}  # expected USING -> PostgreSQL's rendering of the pair
     with connection.cursor() as cursor:
         for table in tables if tables is not None else tenant_owned_tables():
             using = policy_expression(table)
             check = f"(tenant_id = {TENANT_SETTING})"
             cursor.execute(
                 "SELECT c.relrowsecurity, c.relforcerowsecurity,"
-                " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = %s)"
+                " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = %s),"
+                " (SELECT pg_get_expr(p.polqual, p.polrelid) FROM pg_policy p"
+                "   WHERE p.polrelid = c.oid AND p.polname = %s),"
+                " (SELECT pg_get_expr(p.polwithcheck, p.polrelid) FROM pg_policy p"
+                "   WHERE p.polrelid = c.oid AND p.polname = %s)"
                 " FROM pg_class c WHERE c.oid = to_regclass(%s)",
-                [POLICY_NAME, table],
+                [POLICY_NAME, POLICY_NAME, POLICY_NAME, table],
             )
             row = cursor.fetchone()
             if row is None:
                 continue
-            if row == (True, True, 1) and _policy_matches(cursor, table, using, check):
+            enabled, forced, count, current_using, current_check = row
+            if using not in canonical:
+                canonical[using] = _canonical_expressions(cursor, table)
+            intact = (current_using, current_check) == canonical[using]
+            if (enabled, forced, count) == (True, True, 1) and intact:
                 continue
             cursor.execute(f"ALTER TABLE {quote(table)} ENABLE ROW LEVEL SECURITY")
             cursor.execute(f"ALTER TABLE {quote(table)} FORCE ROW LEVEL SECURITY")
@@ -85,22 +98,9 @@ def apply_row_level_security(connection: BaseDatabaseWrapper, tables: list[str] 
                 f" USING {using} WITH CHECK {check}"
             )
             changed.append(table)
+        if canonical:
+            cursor.execute("DROP TABLE IF EXISTS crm_policy_probe")
     return changed
-
-
-def _policy_matches(cursor: object, table: str, using: str, check: str) -> bool:
-    # Compare through PostgreSQL's own deparsing so that formatting differences do not matter.
-    cursor.execute(  # type: ignore[attr-defined]
-        "SELECT pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)"
-        " FROM pg_policy p WHERE p.polrelid = to_regclass(%s) AND p.polname = %s",
-        [table, POLICY_NAME],
-    )
-    qual, with_check = cursor.fetchone()  # type: ignore[attr-defined]
-    return (
-        "app.tenant_id" in (qual or "")
-        and "app.tenant_id" in (with_check or "")
-        and (("app.user_id" in qual) == ("app.user_id" in using))
-    )
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,12 @@ The search table (`search_entry`, migration governance 0002) is not readable by 
 filter on the tenant of the current scope themselves, so that the trigram index serves every search
 without row-level security getting in its way, and nothing is found or written outside a tenant scope.
 
-A search is then two steps: the function returns up to `CANDIDATES` ids ranked by similarity, and each
-registered type keeps the ones the member may see with one query per type (`pk__in`), in rank order.
+A search is then rounds of two steps: the function returns the next ids ranked by similarity
+(`crm_search_page`, CANDIDATES of them at first, twice as many each round), and each registered type
+keeps the ones the member may see with one query per type (`pk__in`), in rank order. The rounds stop as
+soon as there are enough visible results or no more candidates, and after MAX_ROUNDS at most (3,000
+candidates): a rep whose records rank below hundreds of others' still finds them, and a search costs
+at most MAX_ROUNDS x (1 + types) queries.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from django.utils.functional import Promise
 
 from crm.models import Membership
 
-CANDIDATES = 200  # ids ranked by the database before visibility is applied
+CANDIDATES = 200  # ids ranked by the database before visibility is applied, in the first round
+MAX_ROUNDS = 4  # each round asks for twice as many candidates as the last: 200, 400, 800, 1,600
 DEFAULT_LIMIT = 20  # results shown
 MIN_QUERY_LENGTH = 2
 BATCH_SIZE = 500
@@ -208,12 +213,16 @@ def _delete(object_type: str, ids: list[int] | None) -> int:
 # Reads -------------------------------------------------------------------------------------------------
 
 
-def candidates(query: str, *, types: Sequence[str] | None = None, limit: int = CANDIDATES) -> list[tuple]:
-    """Ranked (object_type, object_id, title, subtitle, score) of the current tenant; none outside a scope."""
+def candidates(
+    query: str, *, types: Sequence[str] | None = None, limit: int = CANDIDATES, skip: int = 0
+) -> list[tuple]:
+    """Ranked (object_type, object_id, title, subtitle, score) of the current tenant, from rank `skip`
+    on; none outside a scope."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT object_type, object_id, title, subtitle, score FROM crm_search(%s, %s::text[], %s)",
-            [query, list(types) if types else None, limit],
+            "SELECT object_type, object_id, title, subtitle, score"
+            " FROM crm_search_page(%s, %s::text[], %s, %s)",
+            [query, list(types) if types else None, limit, skip],
         )
         return cursor.fetchall()
 
@@ -225,15 +234,28 @@ def search(
     types: Sequence[str] | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> list[SearchResult]:
-    """The member's results, best first, at most `limit`: one query for the candidates, then one per
-    registered type among them, whatever the number of matches."""
+    """The member's results, best first, at most `limit`. Each round takes the next candidates (one
+    query), then keeps the visible ones (one query per registered type among them); see the module's
+    docstring for when the rounds stop."""
     query = " ".join(query.split())
     if len(query) < MIN_QUERY_LENGTH:
         return []
     wanted = list(_registry) if types is None else [name for name in types if name in _registry]
     if not wanted:
         return []
-    ranked = candidates(query, types=wanted)
+    results: list[SearchResult] = []
+    skip, size = 0, CANDIDATES
+    for _round in range(MAX_ROUNDS):
+        ranked = candidates(query, types=wanted, limit=size, skip=skip)
+        results.extend(_visible_results(membership, ranked, limit=limit - len(results)))
+        if len(results) >= limit or len(ranked) < size:
+            break
+        skip, size = skip + size, size * 2
+    return results
+
+
+def _visible_results(membership: Membership, ranked: list[tuple], *, limit: int) -> list[SearchResult]:
+    """The candidates the member may see, in rank order, at most `limit`."""
     ids_by_type: dict[str, list[int]] = defaultdict(list)
     for object_type, object_id, *_rest in ranked:
         ids_by_type[object_type].append(object_id)

@@ -43,7 +43,14 @@ def candidate_dismiss(request: TenantRequest, pk: int) -> HttpResponse:
     try:
         candidate = selectors.candidate_visible_list(membership=request.membership).get(pk=pk)
     except DuplicateCandidate.DoesNotExist:
-        raise Http404 from None
+        raise Http404 from None  # unknown, another tenant's, or one of its records is hidden from this member
+    # "Not a duplicate" is a decision about both records: this member must be allowed to change each.
+    permission = f"accounts.change_{candidate.kind}"
+    if not all(
+        record is not None and request.user.has_perm(permission, record)
+        for record in (candidate.first, candidate.second)
+    ):
+        raise PermissionDenied
     try:
         services.candidate_dismiss(candidate=candidate, actor=request.user)
     except ValidationError as error:

@@ -58,6 +58,8 @@ class ImportJob(TenantOwnedModel):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Beaten by each batch: a running job whose heartbeat stops had its worker die (see supervision.py).
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True, editable=False)
     error = models.TextField(_("error"), blank=True)
     # The language of the person who uploaded the file: the worker writes the reasons in it.
     language = models.CharField(_("language"), max_length=8, default="fr")

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts import identifiers
 from accounts import services as account_services
-from accounts.imports import parsing
+from accounts.imports import parsing, supervision
 from accounts.imports.models import ImportJob
 from accounts.models import Account, Address
 from crm.models import Membership, Tenant, User
@@ -427,8 +427,8 @@ def import_claim(*, job_id: int) -> ImportJob | None:
     if job is None:
         return None
     job.status = ImportJob.Status.RUNNING
-    job.started_at = timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job.started_at = job.heartbeat_at = timezone.now()
+    job.save(update_fields=["status", "started_at", "heartbeat_at"])
     return job
 
 
@@ -466,7 +466,12 @@ def _import_run(*, job: ImportJob) -> ImportJob:
         return job
     seen: set[str] = set()
     try:
-        for chunk in _chunks(_rows(job), BATCH_SIZE):
+        chunks = _chunks(_rows(job), BATCH_SIZE)
+        for chunk in chunks:
+            membership, refusal = supervision.author_refusal(job)  # their rights of the moment
+            if membership is None:
+                _stop(job, [chunk, *chunks], refusal)
+                break
             _run_batch(job, chunk, membership=membership, seen=seen)
     except ValidationError as error:  # the stored file became unreadable: nothing more to do
         with tenant_scope(tenant):
@@ -475,12 +480,38 @@ def _import_run(*, job: ImportJob) -> ImportJob:
             )
     else:
         with tenant_scope(tenant):
-            ImportJob.objects.filter(pk=job.pk).update(
+            ImportJob.objects.filter(pk=job.pk).exclude(status=ImportJob.Status.FAILED).update(
                 status=ImportJob.Status.DONE, finished_at=timezone.now()
             )
     with tenant_scope(tenant):
         job.refresh_from_db()
     return job
+
+
+def _stop(job: ImportJob, chunks: Iterable[list[tuple[int, list[parsing.Cell]]]], refusal: str) -> None:
+    """Stop the import before a batch: its rows and all after it are reported as not imported."""
+    with tenant_scope(job.tenant):
+        done = ImportJob.objects.values_list("processed_rows", flat=True).get(pk=job.pk)
+    first_line = 0
+    reason = _("Not imported: %(reason)s.") % {"reason": refusal}
+    for chunk in chunks:
+        first_line = first_line or chunk[0][0]
+        rejects = [_reject(number, reason, cells) for number, cells in chunk]
+        with tenant_scope(job.tenant):
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=F("processed_rows") + len(chunk),
+                rejected_count=F("rejected_count") + len(rejects),
+                rejects=_append_rejects(rejects),
+                heartbeat_at=timezone.now(),
+            )
+    error = _(
+        "The import stopped at line %(line)s: %(reason)s. %(done)s rows were done; the rows not imported "
+        "are in the rejected rows, to import again."
+    ) % {"line": first_line, "reason": refusal, "done": done}
+    with tenant_scope(job.tenant):
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, finished_at=timezone.now(), error=error
+        )
 
 
 def _membership_of_author(job: ImportJob) -> Membership | None:
@@ -549,6 +580,7 @@ def _run_batch(
                 skipped_count=F("skipped_count") + counts["skipped"],
                 rejected_count=F("rejected_count") + len(rejects),
                 rejects=_append_rejects(rejects),
+                heartbeat_at=timezone.now(),
             )
     except Exception:
         # Not a broken rule but a bug or an outage: the whole batch is rolled back and reported.
@@ -562,6 +594,7 @@ def _run_batch(
                 processed_rows=F("processed_rows") + len(chunk),
                 rejected_count=F("rejected_count") + len(failed),
                 rejects=_append_rejects(failed),
+                heartbeat_at=timezone.now(),
             )
 
 

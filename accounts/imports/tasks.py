@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 
+from celery import shared_task
 from django.db import transaction
 
 from accounts.imports.services import import_claim, import_run
+from accounts.imports.supervision import import_fail_stalled
 from crm.jobs import tenant_task
 from crm.models import Tenant
 
@@ -21,3 +23,18 @@ def import_run_task(*, tenant: Tenant, job_id: int) -> bool:
         return False
     transaction.on_commit(functools.partial(import_run, job=job))
     return True
+
+
+@tenant_task(name="accounts.import_stalled_sweep")
+def import_stalled_sweep(*, tenant: Tenant) -> int:
+    """Mark this tenant's imports whose worker died as failed (idempotent). Returns how many."""
+    return import_fail_stalled()
+
+
+@shared_task(name="accounts.import_stalled_sweep_all")
+def import_stalled_sweep_all() -> int:
+    """Beat's entry point (every 5 minutes): one sweep per active tenant. Returns the tasks queued."""
+    tenant_ids = list(Tenant.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        import_stalled_sweep.delay(tenant_id=tenant_id)
+    return len(tenant_ids)

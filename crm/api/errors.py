@@ -16,6 +16,14 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class Conflict(exceptions.APIException):
+    """409: the record changed since the caller read it (a stale `version`)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The record changed since you read it.")
+    default_code = "conflict"
+
+
 def _first_code(detail: Any) -> str | None:
     if isinstance(detail, exceptions.ErrorDetail):
         return detail.code

@@ -287,4 +287,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.duplicate_scan_all",
         "schedule": TzAwareCrontab(minute=30, hour=2, tz=ZoneInfo("Europe/Paris")),
     },
+    # Imports whose worker died stay "running": marked failed, with their reason (accounts/imports).
+    "accounts-import-stalled-sweep": {"task": "accounts.import_stalled_sweep_all", "schedule": 300.0},
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from accounts.models import Account
+from accounts.models import Account, Contact
+from crm.models import ApiKey
 from crm.roles import Role
 from crm.services import api_key_create
 from crm.tenancy import tenant_scope
@@ -79,15 +80,105 @@ def test_a_read_only_role_cannot_write(tenant, admin) -> None:
     assert response.json()["error"]["code"] == "permission_denied"
 
 
-def test_a_stale_version_is_refused_by_the_api(tenant, admin) -> None:
+def test_a_stale_version_is_a_409_in_the_api_error_format_and_nothing_changes(tenant, admin) -> None:
     key = key_for(tenant, Role.TENANT_ADMIN, admin)
     account_id = api("post", "/api/v1/accounts/", key, {"legal_name": "Durand SA"}).json()["id"]
     api("patch", f"/api/v1/accounts/{account_id}/", key, {"trade_name": "Durand", "version": 1})
 
     stale = api("patch", f"/api/v1/accounts/{account_id}/", key, {"trade_name": "Écrasé", "version": 1})
 
-    assert stale.status_code == 400
-    assert "Someone else changed" in stale.json()["error"]["message"]
+    assert stale.status_code == 409
+    assert stale.json() == {
+        "error": {
+            "code": "conflict",
+            "message": (
+                "Someone else changed this account since you opened it. Reload it to see their changes."
+            ),
+            "fields": {},
+        }
+    }
+    with tenant_scope(tenant):
+        assert Account.objects.get(pk=account_id).trade_name == "Durand"
+
+
+def test_a_stale_contact_version_is_a_409_too(tenant, admin) -> None:
+    key = key_for(tenant, Role.TENANT_ADMIN, admin)
+    account_id = api("post", "/api/v1/accounts/", key, {"legal_name": "Durand SA"}).json()["id"]
+    contact_id = api(
+        "post",
+        "/api/v1/contacts/",
+        key,
+        {"first_name": "Anne", "last_name": "Durand", "email": "anne@durand.fr", "account": account_id},
+    ).json()["id"]
+    api("patch", f"/api/v1/contacts/{contact_id}/", key, {"job_title": "DAF", "version": 1})
+
+    stale = api("patch", f"/api/v1/contacts/{contact_id}/", key, {"job_title": "PDG", "version": "1"})
+
+    assert stale.status_code == 409
+    assert stale.json()["error"]["code"] == "conflict"
+    with tenant_scope(tenant):
+        assert Contact.objects.get(pk=contact_id).job_title == "DAF"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"trade_name": "Sans version"}, "This field is required."),
+        ({"trade_name": "Texte", "version": "deux"}, "A valid integer is required."),
+        ({"trade_name": "Booléen", "version": True}, "A valid integer is required."),
+    ],
+    ids=["missing", "not a number", "a boolean"],
+)
+def test_a_patch_needs_a_numeric_version(tenant, admin, body: dict, message: str) -> None:
+    key = key_for(tenant, Role.TENANT_ADMIN, admin)
+    account_id = api("post", "/api/v1/accounts/", key, {"legal_name": "Durand SA"}).json()["id"]
+    contact_id = api(
+        "post",
+        "/api/v1/contacts/",
+        key,
+        {"first_name": "Anne", "last_name": "Durand", "email": "anne@durand.fr", "account": account_id},
+    ).json()["id"]
+
+    account = api("patch", f"/api/v1/accounts/{account_id}/", key, body)
+    contact = api("patch", f"/api/v1/contacts/{contact_id}/", key, body)
+
+    for response in (account, contact):
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "validation_error"
+        assert response.json()["error"]["fields"] == {"version": [message]}
+    with tenant_scope(tenant):
+        assert Account.objects.get(pk=account_id).version == 1
+        assert Contact.objects.get(pk=contact_id).version == 1
+
+
+def test_api_writes_record_the_keys_creator_and_name_in_the_history(tenant, admin) -> None:
+    key = key_for(tenant, Role.TENANT_ADMIN, admin)
+    account_id = api("post", "/api/v1/accounts/", key, {"legal_name": "Durand SA"}).json()["id"]
+    api("patch", f"/api/v1/accounts/{account_id}/", key, {"trade_name": "Durand", "version": 1})
+    contact_id = api(
+        "post",
+        "/api/v1/contacts/",
+        key,
+        {"first_name": "Anne", "last_name": "Durand", "email": "anne@durand.fr", "account": account_id},
+    ).json()["id"]
+    api("patch", f"/api/v1/contacts/{contact_id}/", key, {"job_title": "DAF", "version": 1})
+
+    with tenant_scope(tenant):
+        public_id = ApiKey.objects.get().public_id
+        account_rows = list(
+            Account.history.filter(id=account_id)
+            .order_by("history_id")
+            .values_list("history_user_id", "history_change_reason")
+        )
+        contact_rows = list(
+            Contact.history.filter(id=contact_id)
+            .order_by("history_id")
+            .values_list("history_user_id", "history_change_reason")
+        )
+
+    reason = f"Through the API key “ERP” (crm.{tenant.pk}.{public_id})"
+    assert account_rows == [(admin.user_id, reason), (admin.user_id, reason)]
+    assert contact_rows == [(admin.user_id, reason), (admin.user_id, reason)]
 
 
 def test_contacts_through_the_api_with_an_e164_phone(tenant, admin) -> None:

@@ -80,7 +80,10 @@ def test_the_demo_walkthrough() -> None:
         "IMPRIMERIE MODERNE NANTES",
     }
     keep, drop = sorted((pair.first_account, pair.second_account), key=lambda a: a.siret == "")
-    merged = director.post(f"/t/demo/accounts/{keep.pk}/merge/", {"with": drop.pk})
+    merged = director.post(
+        f"/t/demo/accounts/{keep.pk}/merge/",
+        {"with": drop.pk, "survivor_version": keep.version, "merged_version": drop.version},
+    )
     assert merged.status_code == 302
     assert len(listed(director)) == 14
     assert director.get(f"/t/demo/accounts/{drop.pk}/").status_code == 404

@@ -260,7 +260,10 @@ def test_merging_through_the_wizard_marks_the_pair_merged(tenant, client_of, twi
             kind="account", first_account=twins["vat_2"], second_account=third, score=70, reasons=["website"]
         )
 
-    done = client.post(f"/t/durand/accounts/{twins['vat_1'].pk}/merge/", {"with": twins["vat_2"].pk})
+    done = client.post(
+        f"/t/durand/accounts/{twins['vat_1'].pk}/merge/",
+        {"with": twins["vat_2"].pk, "survivor_version": 1, "merged_version": 1},
+    )
     with tenant_scope(tenant):
         pair.refresh_from_db()
         other.refresh_from_db()
@@ -365,3 +368,29 @@ def test_reasons_are_translated_on_the_page(tenant, client_of, twins) -> None:
     assert page.status_code == 200
     assert "même SIREN" in page.text
     assert "nom proche dans le même code postal" in page.text
+
+
+@pytest.mark.parametrize(
+    ("default", "expected"),
+    [("private", 404), ("read", 403), ("read_write", 302)],
+    ids=["other record invisible", "other record read-only", "both records editable"],
+)
+def test_not_a_duplicate_needs_the_right_to_change_both_records(
+    tenant, client_of, owner, default: str, expected: int
+) -> None:
+    from governance.models import SharingDefault
+
+    rep_client, rep = client_of(tenant, Role.FIELD_SALES_REP)
+    with tenant_scope(tenant):
+        SharingDefault.objects.create(model_label="accounts.account", access=default)
+        AccountFactory(owner=rep.user, website="https://www.eaux-leman.fr")
+        AccountFactory(owner=owner, website="http://eaux-leman.fr/")  # someone else's
+        duplicate_scan()
+        candidate = DuplicateCandidate.objects.get()
+
+    response = rep_client.post(f"/t/durand/duplicates/{candidate.pk}/dismiss/")
+
+    assert response.status_code == expected
+    with tenant_scope(tenant):
+        status = DuplicateCandidate.objects.get(pk=candidate.pk).status
+    assert status == (DuplicateCandidate.Status.DISMISSED if expected == 302 else OPEN)

@@ -231,16 +231,17 @@ def test_only_the_keys_of_the_integration_may_write_a_synchronised_field(
     other_account = account_of(other_tenant, other_admin)
     other_marketing = key_for(other_tenant, other_admin, "marketing")
 
-    refused = api("patch", f"/api/v1/accounts/{account.pk}/", marketing, {"customer_revenue": "5.00"})
+    path = f"/api/v1/accounts/{account.pk}/"
+    refused = api("patch", path, marketing, {"customer_revenue": "5.00", "version": 1})
     unchanged = api(
-        "patch",
-        f"/api/v1/accounts/{account.pk}/",
-        marketing,
-        {"customer_revenue": "1000.00", "trade_name": "D"},
+        "patch", path, marketing, {"customer_revenue": "1000.00", "trade_name": "D", "version": 1}
     )
-    written = api("patch", f"/api/v1/accounts/{account.pk}/", erp, {"customer_revenue": "2500.00"})
+    written = api("patch", path, erp, {"customer_revenue": "2500.00", "version": 2})
     elsewhere = api(
-        "patch", f"/api/v1/accounts/{other_account.pk}/", other_marketing, {"customer_revenue": "7"}
+        "patch",
+        f"/api/v1/accounts/{other_account.pk}/",
+        other_marketing,
+        {"customer_revenue": "7", "version": other_account.version},
     )
 
     assert refused.status_code == 400

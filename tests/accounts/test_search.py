@@ -269,11 +269,12 @@ def test_the_search_functions_are_security_definer_with_a_fixed_search_path() ->
         cursor.execute(
             "SELECT p.proname, p.prosecdef, p.proconfig, pg_get_userbyid(p.proowner)"
             " FROM pg_proc p WHERE p.proname IN"
-            " ('crm_search', 'crm_search_upsert', 'crm_search_upsert_many', 'crm_search_delete')"
+            " ('crm_search', 'crm_search_page', 'crm_search_upsert', 'crm_search_upsert_many',"
+            "  'crm_search_delete')"
         )
         rows = cursor.fetchall()
 
-    assert len(rows) == 4
+    assert len(rows) == 5
     for name, definer, config, owner in rows:
         assert definer, name
         assert "search_path=public, pg_temp" in (config or []), name
@@ -373,3 +374,20 @@ def test_the_page_query_count_does_not_grow_with_the_matches(tenant, member) -> 
 
     assert one[1] < fifteen[1]
     assert one[0] == fifteen[0]
+
+
+def test_a_rep_finds_their_record_behind_hundreds_of_better_matches_they_may_not_see(
+    tenant, member, django_assert_max_num_queries
+) -> None:
+    rep = member(tenant, Role.FIELD_SALES_REP)
+    colleague = member(tenant, Role.FIELD_SALES_REP)
+    with tenant_scope(tenant):
+        # 250 accounts of a colleague, all closer to the query than the rep's own
+        hidden = [AccountFactory(owner=colleague.user, legal_name=f"Eaux du Léman {n}") for n in range(250)]
+        mine = AccountFactory(owner=rep.user, legal_name="Compagnie des Eaux du Léman et de la Dranse")
+        indexed(*hidden, mine)
+
+        with django_assert_max_num_queries(12):
+            results = search.search(rep, "eaux du leman", types=[ACCOUNT])
+
+    assert [result.object_id for result in results] == [mine.pk]

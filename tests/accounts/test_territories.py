@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from accounts import services
 from accounts.models import Account, Address, TerritoryRule
@@ -116,3 +117,46 @@ def test_the_realign_command_works_per_tenant(tenant, tree, member) -> None:
     with tenant_scope(tenant):
         account.refresh_from_db()
     assert account.territory_id == tree["lille"].pk
+
+
+def test_placing_an_account_by_its_head_office_is_in_its_history_with_the_actor(tenant, tree, member) -> None:
+    owner = member(tenant, Role.SALES_DIRECTOR)
+
+    with translation.override("en"):  # the reason is written in the language of the write
+        account = new_account(tenant, owner, "Lille SA", "59000")  # created, then its head office placed it
+
+    with tenant_scope(tenant), translation.override("en"):
+        latest = account.history.order_by("-history_id").first()
+    assert account.version == 2
+    assert (latest.territory_id, latest.version, latest.history_user_id) == (
+        tree["lille"].pk,
+        2,
+        owner.user_id,
+    )
+    assert latest.history_change_reason == "Territory set by the rules"
+
+
+def test_a_realignment_bumps_the_versions_and_writes_a_history_row_per_account_moved(
+    tenant, tree, member
+) -> None:
+    owner = member(tenant, Role.SALES_DIRECTOR)
+    moved = new_account(tenant, owner, "Déplacé", "59000")
+    stays = new_account(tenant, owner, "Reste", "13002")
+    with tenant_scope(tenant):
+        before = Account.history.count()
+        TerritoryRule.objects.filter(postal_code_prefix="590").delete()
+        with translation.override("en"):
+            count = territories_realign(actor=owner.user)
+        moved.refresh_from_db()
+        stays.refresh_from_db()
+        rows = list(
+            Account.history.filter(history_id__gt=0)
+            .order_by("-history_id")
+            .values_list("id", "territory_id", "version", "history_user_id", "history_change_reason")[:1]
+        )
+        after = Account.history.count()
+
+    assert count == 1
+    assert (moved.territory_id, moved.version, stays.version) == (tree["nord"].pk, 3, 2)
+    assert after == before + 1
+    assert rows == [(moved.pk, tree["nord"].pk, 3, owner.user_id, "Territories realigned by the rules")]

@@ -300,3 +300,31 @@ def test_api_keys_of_another_tenant_are_invisible(tenant: Tenant, other_tenant: 
     with tenant_scope(tenant):
         assert ApiKey.objects.count() == 0
         assert ApiKey.objects.unscoped().count() == 0  # the escape hatch still meets RLS
+
+
+@pytest.mark.django_db(databases=["default", "owner"])
+def test_applying_rls_replaces_a_policy_that_only_looks_like_the_tenant_policy() -> None:
+    # Given a tenant policy widened by "OR true": it names app.tenant_id, so a substring check passed it.
+    # Everything runs in the owner connection's test transaction, rolled back at the end.
+    from django.db import connections
+
+    from crm.rls import apply_row_level_security
+
+    owner = connections["owner"]
+    with owner.cursor() as cursor:
+        cursor.execute("DROP POLICY tenant_isolation ON governance_team")
+        cursor.execute(
+            "CREATE POLICY tenant_isolation ON governance_team"
+            f" USING (tenant_id = {TENANT_SETTING} OR true) WITH CHECK (tenant_id = {TENANT_SETTING})"
+        )
+    widened = {report.table: report for report in inspect_tables(owner)}["governance_team"]
+
+    # When RLS is applied, as after every migration
+    changed = apply_row_level_security(owner, ["governance_team", "crm_membership"])
+
+    # Then the widened policy is replaced by the exact tenant policy; the intact one is left alone
+    reports = {report.table: report for report in inspect_tables(owner)}
+    assert widened.problems != []
+    assert changed == ["governance_team"]
+    assert reports["governance_team"].problems == []
+    assert apply_row_level_security(owner, ["governance_team"]) == []
