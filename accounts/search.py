@@ -8,7 +8,8 @@ dialled at home: "+33612345678" and "0612345678") and company name. Visibility i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 import phonenumbers
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.identifiers import format_siren
 from accounts.models import Account, Contact
 from crm.models import Membership
-from governance import search
+from governance import field_policies, search
 
 ACCOUNT = "accounts.account"
 CONTACT = "accounts.contact"
@@ -85,6 +86,31 @@ def contact_document(contact: Contact) -> search.Document:
     return search.Document(title=str(contact), subtitle=subtitle, text=text)
 
 
+PHONE_LIKE = re.compile(r"[\s0-9.+/()-]+")
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def contact_hidden_mobile_match(membership: Membership, query: str) -> Callable[[Contact], bool] | None:
+    """A role that may not read contacts' mobiles must not learn whose a mobile number is by searching
+    it: a query typed as a phone number that matches a contact's mobile, and not their direct line,
+    drops that contact. None when the query is no phone number or the role reads mobiles."""
+    digits = _digits(query)
+    if len(digits) < 4 or not PHONE_LIKE.fullmatch(query):
+        return None
+    if "mobile" not in field_policies.hidden_fields(membership.role, Contact):
+        return None
+
+    def matched_only_by_mobile(contact: Contact) -> bool:
+        in_mobile = any(digits in _digits(form) for form in phone_forms(contact.mobile))
+        in_phone = any(digits in _digits(form) for form in phone_forms(contact.phone))
+        return in_mobile and not in_phone
+
+    return matched_only_by_mobile
+
+
 def visible_accounts(membership: Membership, ids: list[int]) -> Iterable[Account]:
     return Account.objects.visible_to(membership).filter(pk__in=ids)
 
@@ -119,5 +145,6 @@ def register_search() -> None:
             permission="accounts.view_contact",
             order=20,
             rebuild_queryset=lambda: Contact.objects.select_related("account"),
+            hidden_match=contact_hidden_mobile_match,
         )
     )

@@ -59,6 +59,10 @@ class SearchType:
     order: int = 100
     # All records to index, for a rebuild; select/prefetch what the indexer reads.
     rebuild_queryset: Callable[[], models.QuerySet[Any]] | None = None
+    # Field policies: given the member and the query, a test (or None) telling whether a visible record
+    # matched only through a field the member may not read (a contact found by a mobile number the
+    # role may not see): such a result is dropped. Asked once per type and round, not per row.
+    hidden_match: Callable[[Membership, str], Callable[[Any], bool] | None] | None = None
 
 
 @dataclass
@@ -247,29 +251,37 @@ def search(
     skip, size = 0, CANDIDATES
     for _round in range(MAX_ROUNDS):
         ranked = candidates(query, types=wanted, limit=size, skip=skip)
-        results.extend(_visible_results(membership, ranked, limit=limit - len(results)))
+        results.extend(_visible_results(membership, ranked, query=query, limit=limit - len(results)))
         if len(results) >= limit or len(ranked) < size:
             break
         skip, size = skip + size, size * 2
     return results
 
 
-def _visible_results(membership: Membership, ranked: list[tuple], *, limit: int) -> list[SearchResult]:
+def _visible_results(
+    membership: Membership, ranked: list[tuple], *, query: str, limit: int
+) -> list[SearchResult]:
     """The candidates the member may see, in rank order, at most `limit`."""
     ids_by_type: dict[str, list[int]] = defaultdict(list)
     for object_type, object_id, *_rest in ranked:
         ids_by_type[object_type].append(object_id)
     visible: dict[tuple[str, int], Any] = {}
+    hidden_match: dict[str, Callable[[Any], bool]] = {}
     for object_type, ids in ids_by_type.items():
         search_type = _registry.get(object_type)
         if search_type is None:
             continue
         for record in search_type.visible(membership, ids):
             visible[(object_type, record.pk)] = record
+        test = search_type.hidden_match(membership, query) if search_type.hidden_match else None
+        if test is not None:
+            hidden_match[object_type] = test
     results = []
     for object_type, object_id, title, subtitle, score in ranked:
         record = visible.get((object_type, object_id))
         if record is None:
+            continue
+        if object_type in hidden_match and hidden_match[object_type](record):
             continue
         results.append(SearchResult(object_type, object_id, title, subtitle, float(score), record))
         if len(results) >= limit:

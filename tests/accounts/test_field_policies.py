@@ -186,3 +186,23 @@ def test_a_tenant_may_keep_the_mobile_from_reps_in_the_form_and_the_services(ten
     with tenant_scope(tenant), pytest.raises(services.ValidationError) as refused:
         services.contact_update(contact=contact, actor=rep.user, data={"mobile": "0700000000"}, role=rep.role)
     assert "mobile" in refused.value.message_dict
+
+
+def test_searching_a_mobile_finds_the_contact_only_for_roles_that_read_mobiles(
+    tenant, reachable, client_of
+) -> None:
+    rep, contact = reachable
+    finance_client, _finance = client_of(tenant, Role.FINANCE)
+    rep_client = Client()
+    rep_client.force_login(rep.user)
+
+    def found(client: Client, query: str) -> bool:
+        response = client.get("/t/durand/search/", {"q": query})
+        return any(
+            result.record.pk == contact.pk for group in response.context["groups"] for result in group.results
+        )
+
+    assert found(rep_client, "06 12 34 56 78")
+    assert not found(finance_client, "06 12 34 56 78")
+    assert not found(finance_client, "+33612345678")
+    assert found(finance_client, "Léa Martin")  # the name is no secret
