@@ -99,6 +99,8 @@ def account_normalize(data: dict[str, Any], *, tenant: Tenant) -> tuple[dict[str
         data["naf_version"] = identifiers.NAF_VERSION
     else:
         data["naf_version"] = ""
+    if data.get("naics_code"):
+        data["naics_code"] = _collect(errors, "naics_code", identifiers.normalize_naics, data["naics_code"])
     if errors:
         raise ValidationError(errors)
     return data, warnings

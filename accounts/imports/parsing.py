@@ -238,6 +238,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "vat", "vat number", "vat id", "n de tva",
     ),
     "naf_code": ("code naf", "naf", "ape", "code ape", "naf ape", "code naf ape", "activity code"),
+    "naics_code": ("naics", "code naics", "naics code", "scian", "code scian"),
     "website": ("site web", "site internet", "site", "website", "web", "url"),
     "account_type": ("type", "type de compte", "account type", "categorie"),
     "origin": ("origine", "source", "origin", "lead source"),

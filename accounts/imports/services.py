@@ -37,7 +37,8 @@ BATCH_SIZE = 500
 PREVIEW_ERRORS = 20
 
 ACCOUNT_IMPORT_FIELDS = (
-    "legal_name", "trade_name", "legal_form", "siret", "siren", "vat_number", "naf_code", "website",
+    "legal_name", "trade_name", "legal_form", "siret", "siren", "vat_number", "naf_code", "naics_code",
+    "website",
     "account_type", "origin", "revenue_band", "headcount_band", "currency", "customer_revenue",
     "estimated_potential", "last_purchase_date",
 )  # fmt: skip
