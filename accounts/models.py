@@ -490,4 +490,4 @@ class TerritoryRule(TenantOwnedModel):
 
 # Import jobs live in accounts.imports; Django finds an app's models through this module.
 from accounts.dedup.models import DuplicateCandidate  # noqa: E402, F401
-from accounts.imports.models import ImportJob  # noqa: E402, F401
+from accounts.imports.models import ImportJob, ImportMapping  # noqa: E402, F401

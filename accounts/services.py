@@ -15,9 +15,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import identifiers
-from accounts.duplicates import Duplicate, account_duplicates, contact_duplicates
+from accounts.duplicates import (
+    Duplicate,
+    account_duplicates,
+    contact_duplicate_reasons_many,
+    contact_duplicates,
+)
 from accounts.models import Account, Address, Consent, Contact
 from accounts.territories import account_place_in_territory
 from crm.models import Tenant, User
@@ -119,13 +125,23 @@ def _check_siret_is_free(account: Account) -> None:
         raise ValidationError({"siret": _("Another account already has this SIRET.")})
 
 
-def _refuse_locked_fields(role: str | None, data: dict[str, Any], current: Account | None) -> None:
-    """A role may not set or change a sensitive field its company's field policy keeps from it."""
+def _refuse_locked_fields(
+    role: str | None,
+    data: dict[str, Any],
+    current: Any,
+    *,
+    model: type[Account | Contact] = Account,
+    locked: set[str] | None = None,
+) -> None:
+    """A role may not set or change a sensitive field its company's field policy keeps from it.
+    `locked` (the role's locked fields, looked up once) spares a query per record in batches."""
     if role is None:
         return
+    if locked is None:
+        locked = locked_fields(role, model)
     refused = {
         name
-        for name in locked_fields(role, Account)
+        for name in locked
         if name in data and data[name] != (getattr(current, name) if current is not None else None)
     }
     if refused:
@@ -238,10 +254,17 @@ def contact_normalize(data: dict[str, Any], *, tenant: Tenant) -> dict[str, Any]
 
 @transaction.atomic
 def contact_create(
-    *, tenant: Tenant, actor: User | None, data: dict[str, Any], duplicate_reason: str = ""
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    data: dict[str, Any],
+    duplicate_reason: str = "",
+    role: str | None = None,
 ) -> Outcome:
     """Create a contact. Likely duplicates (same e-mail or phone, a similar name at the same company)
-    stop the creation unless `duplicate_reason` says why to go on; the history keeps the reason."""
+    stop the creation unless `duplicate_reason` says why to go on; the history keeps the reason.
+    `role` (the acting member's) applies the field policies."""
+    _refuse_locked_fields(role, data, None, model=Contact)
     cleaned = contact_normalize(data, tenant=tenant)
     values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
     values.setdefault("owner", actor)
@@ -263,9 +286,15 @@ def contact_create(
 
 @transaction.atomic
 def contact_update(
-    *, contact: Contact, actor: User | None, data: dict[str, Any], expected_version: int | None = None
+    *,
+    contact: Contact,
+    actor: User | None,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    role: str | None = None,
 ) -> Outcome:
     current = Contact.objects.select_for_update().get(pk=contact.pk)
+    _refuse_locked_fields(role, data, current, model=Contact)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
             _("Someone else changed this contact since you opened it. Reload it to see their changes.")
@@ -282,6 +311,135 @@ def contact_update(
     current.refresh_from_db()
     search.index(current)
     return Outcome(current)
+
+
+# Batches (the import) ------------------------------------------------------------------------------
+# The same rules as contact_create and contact_update, for hundreds of rows in a number of queries that
+# does not grow with the rows: one lookup per foreign key, one likely-duplicates check, one insert or
+# update with its history rows, one search update. A row breaking a rule gets its ValidationError in
+# its place in the result and is not written; the others are.
+
+ContactResult = Contact | ValidationError
+_CONTACT_RELATIONS = {"account": Account, "owner": User, "manager": Contact}
+
+
+def _check_relations(contacts: list[tuple[int, Contact]], results: list[ContactResult]) -> None:
+    """What full_clean's foreign-key check does row by row, one query per relation for the batch."""
+    for name, model in _CONTACT_RELATIONS.items():
+        wanted = {getattr(contact, f"{name}_id") for _index, contact in contacts} - {None}
+        if not wanted:
+            continue
+        found = set(model._default_manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        for index, contact in contacts:
+            if getattr(contact, f"{name}_id") not in found | {None}:
+                results[index] = ValidationError({name: _("No such record in this company.")})
+
+
+def _contact_batch_validate(
+    contact: Contact, data: dict[str, Any], *, role: str | None, locked: set[str], current: Any
+) -> None:
+    _refuse_locked_fields(role, data, current, model=Contact, locked=locked)
+    # Foreign keys are checked for the whole batch by _check_relations.
+    contact.full_clean(exclude=["tenant", *_CONTACT_RELATIONS])
+
+
+@transaction.atomic
+def contact_create_many(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    rows: list[dict[str, Any]],
+    role: str | None = None,
+    commit: bool = True,
+) -> list[ContactResult]:
+    """Create a contact per row, as contact_create does (no duplicate reason: a likely duplicate is
+    refused). Returns, per row, the new contact or the ValidationError that kept it out; without
+    `commit`, checks every rule and writes nothing (the import's dry run)."""
+    if not rows:
+        return []
+    locked = locked_fields(role, Contact) if role else set()
+    results: list[ContactResult] = []
+    built: list[tuple[int, Contact]] = []
+    cleaned_rows: list[tuple[int, dict[str, Any]]] = []
+    for index, data in enumerate(rows):
+        try:
+            cleaned = contact_normalize(data, tenant=tenant)
+            values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
+            values.setdefault("owner", actor)
+            contact = Contact(tenant=tenant, **values)
+            _contact_batch_validate(contact, data, role=role, locked=locked, current=None)
+        except ValidationError as error:
+            results.append(error)
+            continue
+        results.append(contact)
+        built.append((index, contact))
+        cleaned_rows.append((index, cleaned))
+    _check_relations(built, results)
+    checked = [(index, cleaned) for index, cleaned in cleaned_rows if isinstance(results[index], Contact)]
+    for (index, _cleaned), reasons in zip(
+        checked, contact_duplicate_reasons_many([cleaned for _index, cleaned in checked]), strict=True
+    ):
+        if reasons:
+            results[index] = PossibleDuplicates([Duplicate(None, reasons)])
+    new = [result for result in results if isinstance(result, Contact)]
+    if new and commit:
+        bulk_create_with_history(new, Contact, default_user=actor)
+        search.index_many(new)
+    return results
+
+
+@transaction.atomic
+def contact_update_many(
+    *,
+    actor: User | None,
+    changes: list[tuple[Contact, dict[str, Any]]],
+    role: str | None = None,
+    commit: bool = True,
+) -> list[ContactResult]:
+    """Apply each `data` to its contact (only the fields it holds), as contact_update does. Returns, per
+    change, the updated contact or the ValidationError that left it unchanged; without `commit`,
+    checks every rule and writes nothing (the import's dry run)."""
+    if not changes:
+        return []
+    locked = locked_fields(role, Contact) if role else set()
+    ids = [contact.pk for contact, _data in changes]
+    records = Contact.objects.filter(pk__in=ids).select_related("tenant", "account", "owner", "manager")
+    locked_records = records.select_for_update(of=("self",)) if commit else records
+    current = {contact.pk: contact for contact in locked_records}
+    results: list[ContactResult] = []
+    built: list[tuple[int, Contact]] = []
+    now = timezone.now()
+    for index, (contact, data) in enumerate(changes):
+        record = current.get(contact.pk)
+        if record is None:
+            results.append(ValidationError(_("This contact no longer exists.")))
+            continue
+        try:
+            before = {name: getattr(record, name) for name in CONTACT_FIELDS}
+            _refuse_locked_fields(role, data, record, model=Contact, locked=locked)
+            cleaned = contact_normalize(before | dict(data), tenant=record.tenant)
+            for name in CONTACT_FIELDS:
+                if name in cleaned:
+                    setattr(record, name, cleaned[name])
+            _contact_batch_validate(record, {}, role=None, locked=set(), current=record)
+        except ValidationError as error:
+            for name, value in before.items():  # leave the instance as it was read
+                setattr(record, name, value)
+            results.append(error)
+            continue
+        # The row is locked until the batch commits: counting up in Python cannot lose an edit.
+        record.version += 1
+        record.updated_at = now
+        results.append(record)
+        built.append((index, record))
+    _check_relations(built, results)
+    changed = [result for result in results if isinstance(result, Contact)]
+    if changed and commit:
+        names = [name for name in CONTACT_FIELDS if name not in {"account", "owner", "manager"}]
+        names += ["account", "owner", "manager", "version", "updated_at"]
+        bulk_update_with_history(changed, Contact, fields=names, default_user=actor)
+        search.index_many(changed)
+    return results
 
 
 @transaction.atomic

@@ -258,13 +258,20 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 _SYNONYM_INDEX = {synonym: field for field, synonyms in HEADER_SYNONYMS.items() for synonym in synonyms}
 
 
-def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
-    """Column index (as text, as JSON keys are) -> field, for the headers we recognise; a field is
-    suggested for its first column only."""
+def suggest_mapping(
+    headers: Sequence[str], *, synonyms: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, str]:
+    """Column index (as text, as JSON keys are) -> field, for the headers we recognise (by default as
+    accounts' columns; `synonyms` for another kind); a field is suggested for its first column only."""
+    index_of = (
+        _SYNONYM_INDEX
+        if synonyms is None
+        else {synonym: field for field, names in synonyms.items() for synonym in names}
+    )
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for index, header in enumerate(headers):
-        field = _SYNONYM_INDEX.get(header_key(header))
+        field = index_of.get(header_key(header))
         if field and field not in taken:
             mapping[str(index)] = field
             taken.add(field)
