@@ -128,9 +128,9 @@ def _check_siret_is_free(account: Account) -> None:
 def _refuse_locked_fields(
     role: str | None,
     data: dict[str, Any],
-    current: Any,
+    current: Account | Contact | None,
+    model: type = Account,
     *,
-    model: type[Account | Contact] = Account,
     locked: set[str] | None = None,
 ) -> None:
     """A role may not set or change a sensitive field its company's field policy keeps from it.
@@ -264,7 +264,7 @@ def contact_create(
     """Create a contact. Likely duplicates (same e-mail or phone, a similar name at the same company)
     stop the creation unless `duplicate_reason` says why to go on; the history keeps the reason.
     `role` (the acting member's) applies the field policies."""
-    _refuse_locked_fields(role, data, None, model=Contact)
+    _refuse_locked_fields(role, data, None, Contact)
     cleaned = contact_normalize(data, tenant=tenant)
     values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
     values.setdefault("owner", actor)
@@ -294,7 +294,7 @@ def contact_update(
     role: str | None = None,
 ) -> Outcome:
     current = Contact.objects.select_for_update().get(pk=contact.pk)
-    _refuse_locked_fields(role, data, current, model=Contact)
+    _refuse_locked_fields(role, data, current, Contact)
     if expected_version is not None and current.version != expected_version:
         raise ValidationError(
             _("Someone else changed this contact since you opened it. Reload it to see their changes.")
@@ -338,7 +338,7 @@ def _check_relations(contacts: list[tuple[int, Contact]], results: list[ContactR
 def _contact_batch_validate(
     contact: Contact, data: dict[str, Any], *, role: str | None, locked: set[str], current: Any
 ) -> None:
-    _refuse_locked_fields(role, data, current, model=Contact, locked=locked)
+    _refuse_locked_fields(role, data, current, Contact, locked=locked)
     # Foreign keys are checked for the whole batch by _check_relations.
     contact.full_clean(exclude=["tenant", *_CONTACT_RELATIONS])
 
@@ -416,7 +416,7 @@ def contact_update_many(
             continue
         try:
             before = {name: getattr(record, name) for name in CONTACT_FIELDS}
-            _refuse_locked_fields(role, data, record, model=Contact, locked=locked)
+            _refuse_locked_fields(role, data, record, Contact, locked=locked)
             cleaned = contact_normalize(before | dict(data), tenant=record.tenant)
             for name in CONTACT_FIELDS:
                 if name in cleaned:

@@ -93,11 +93,9 @@ def field_label(name: str) -> str:
 def check_mapping(fields: list[str], mode: str) -> None:
     """New contacts need a first and last name and a company; updates find the contact by its e-mail."""
     if mode != ImportJob.Mode.UPDATE:
-        missing = [name for name in ("first_name", "last_name") if name not in fields]
-        if missing:
+        if "first_name" not in fields or "last_name" not in fields:
             raise ValidationError(
-                _("Map a column to the %(fields)s: every new contact needs one.")
-                % {"fields": _(" and the ").join(field_label(name).lower() for name in missing)}
+                _("Map a column to the first name and one to the last name: every new contact needs both.")
             )
         if not any(name in fields for name in ACCOUNT_KEY_FIELDS):
             raise ValidationError(

@@ -328,7 +328,7 @@ def test_a_contact_the_role_may_not_change_is_rejected(tenant, member) -> None:
         (
             "create",
             "E-mail;SIRET",
-            "Map a column to the first name and the last name: every new contact needs one.",
+            "Map a column to the first name and one to the last name: every new contact needs both.",
         ),
         (
             "create",
