@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -127,8 +128,7 @@ def _convert(name: str, cell: parsing.Cell) -> Any:
     if not text:
         return ""
     if name in CHOICE_FIELDS:
-        lookup = pipeline._choice_lookup(CHOICE_FIELDS[name]) | EXTRA_CHOICES.get(name, {})
-        value = lookup.get(pipeline._fold(text))
+        value = _choice_lookup(name).get(pipeline._fold(text))
         if value is None:
             raise ValidationError(_("“%(value)s” is not one of the choices."), params={"value": text})
         return value
@@ -146,16 +146,27 @@ def _convert(name: str, cell: parsing.Cell) -> Any:
     return text
 
 
+@cache
+def _choice_lookup(name: str) -> dict[str, str]:
+    """Each way to write a choice (its value, its French and English labels, the usual abbreviations)."""
+    return pipeline._choice_lookup(CHOICE_FIELDS[name]) | EXTRA_CHOICES.get(name, {})
+
+
+@cache
+def _language_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for language in ("fr", "en"):
+        with override(language):
+            names |= {pipeline._fold(name): code for code, name in identifiers.language_choices()}
+    return names
+
+
 def _language(text: str) -> str:
     """An ISO 639-1 code ("fr") or a language's name in French or English ("Français", "German")."""
     try:
         return identifiers.normalize_language(text)
     except ValidationError:
-        names: dict[str, str] = {}
-        for language in ("fr", "en"):
-            with override(language):
-                names |= {pipeline._fold(name): code for code, name in identifiers.language_choices()}
-        code = names.get(pipeline._fold(text))
+        code = _language_names().get(pipeline._fold(text))
         if code is None:
             raise
         return code
