@@ -335,11 +335,8 @@ def _check_relations(contacts: list[tuple[int, Contact]], results: list[ContactR
                 results[index] = ValidationError({name: _("No such record in this company.")})
 
 
-def _contact_batch_validate(
-    contact: Contact, data: dict[str, Any], *, role: str | None, locked: set[str], current: Any
-) -> None:
-    _refuse_locked_fields(role, data, current, Contact, locked=locked)
-    # Foreign keys are checked for the whole batch by _check_relations.
+def _contact_batch_clean(contact: Contact) -> None:
+    # The foreign keys are checked for the whole batch by _check_relations.
     contact.full_clean(exclude=["tenant", *_CONTACT_RELATIONS])
 
 
@@ -362,12 +359,13 @@ def contact_create_many(
     built: list[tuple[int, Contact]] = []
     cleaned_rows: list[tuple[int, dict[str, Any]]] = []
     for index, data in enumerate(rows):
-        try:
+        try:  # contact_create's checks, in its order
+            _refuse_locked_fields(role, data, None, Contact, locked=locked)
             cleaned = contact_normalize(data, tenant=tenant)
             values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
             values.setdefault("owner", actor)
             contact = Contact(tenant=tenant, **values)
-            _contact_batch_validate(contact, data, role=role, locked=locked, current=None)
+            _contact_batch_clean(contact)
         except ValidationError as error:
             results.append(error)
             continue
@@ -414,14 +412,14 @@ def contact_update_many(
         if record is None:
             results.append(ValidationError(_("This contact no longer exists.")))
             continue
-        try:
-            before = {name: getattr(record, name) for name in CONTACT_FIELDS}
+        before = {name: getattr(record, name) for name in CONTACT_FIELDS}
+        try:  # contact_update's checks, in its order, `record` unchanged until they pass
             _refuse_locked_fields(role, data, record, Contact, locked=locked)
             cleaned = contact_normalize(before | dict(data), tenant=record.tenant)
             for name in CONTACT_FIELDS:
                 if name in cleaned:
                     setattr(record, name, cleaned[name])
-            _contact_batch_validate(record, {}, role=None, locked=set(), current=record)
+            _contact_batch_clean(record)
         except ValidationError as error:
             for name, value in before.items():  # leave the instance as it was read
                 setattr(record, name, value)

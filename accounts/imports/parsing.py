@@ -256,6 +256,17 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _SYNONYM_INDEX = {synonym: field for field, synonyms in HEADER_SYNONYMS.items() for synonym in synonyms}
+# Small words people put in or leave out ("date du dernier achat", "date dernier achat").
+_FILLER_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "of", "the", "a"})
+
+
+def _without_fillers(key: str) -> str:
+    return " ".join(word for word in key.split() if word not in _FILLER_WORDS)
+
+
+_LOOSE_INDEX = {
+    _without_fillers(synonym): field for field, synonyms in HEADER_SYNONYMS.items() for synonym in synonyms
+}
 
 
 def suggest_mapping(
@@ -263,15 +274,16 @@ def suggest_mapping(
 ) -> dict[str, str]:
     """Column index (as text, as JSON keys are) -> field, for the headers we recognise (by default as
     accounts' columns; `synonyms` for another kind); a field is suggested for its first column only."""
-    index_of = (
-        _SYNONYM_INDEX
-        if synonyms is None
-        else {synonym: field for field, names in synonyms.items() for synonym in names}
-    )
+    if synonyms is None:
+        exact, loose = _SYNONYM_INDEX, _LOOSE_INDEX
+    else:
+        exact = {synonym: field for field, names in synonyms.items() for synonym in names}
+        loose = {_without_fillers(synonym): field for synonym, field in exact.items()}
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for index, header in enumerate(headers):
-        field = index_of.get(header_key(header))
+        key = header_key(header)
+        field = exact.get(key) or loose.get(_without_fillers(key))
         if field and field not in taken:
             mapping[str(index)] = field
             taken.add(field)
