@@ -143,6 +143,19 @@ def test_an_xlsx_workbook_with_a_phone_written_as_a_number(tenant, admin, accoun
     assert (contact.mobile, contact.account, contact.do_not_call) == ("+33612345678", account, True)
 
 
+def test_phones_are_read_with_the_tenants_country_as_the_default_region(tenant, admin, account) -> None:
+    tenant.country = "BE"
+    tenant.save(update_fields=["country"])
+    content = f"Prénom;Nom;Téléphone;Portable;SIRET\nLies;Peeters;02 555 12 12;+33 6 12 34 56 78;{SIRET}\n"
+
+    job = run(tenant, create_job(tenant, admin, content.encode()))
+
+    assert (job.created_count, job.rejected_count) == (1, 0)
+    with tenant_scope(tenant):
+        contact = Contact.objects.get()
+    assert (contact.phone, contact.mobile) == ("+3225551212", "+33612345678")
+
+
 # Rejected rows, with their reasons ----------------------------------------------------------------
 
 
