@@ -43,8 +43,7 @@ PREVIEW_ERRORS = 20
 
 ACCOUNT_IMPORT_FIELDS = (
     "legal_name", "trade_name", "legal_form", "siret", "siren", "vat_number", "naf_code", "naics_code",
-    "website",
-    "account_type", "origin", "revenue_band", "headcount_band", "currency", "customer_revenue",
+    "website", "account_type", "origin", "revenue_band", "headcount_band", "currency", "customer_revenue",
     "estimated_potential", "last_purchase_date",
 )  # fmt: skip
 ADDRESS_IMPORT_FIELDS = ("line1", "line2", "postal_code", "city", "country")
@@ -129,7 +128,7 @@ def import_create(*, tenant: Tenant, actor: User, filename: str, content: bytes,
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from None
     contacts = kind == ImportJob.Kind.CONTACTS
-    synonyms = contact_import.HEADER_SYNONYMS if contacts else parsing.HEADER_SYNONYMS
+    synonyms = contact_import.HEADER_SYNONYMS if contacts else None  # None: the accounts' own
     mapping = parsing.suggest_mapping(table.headers, synonyms=synonyms)
     if not mapping:
         example = (
