@@ -62,6 +62,12 @@ class AccountForm(ParseOnlyModelForm):
         label=_("Intra-community VAT number"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH
     )
     naf_code = forms.CharField(label=_("NAF/APE code"), required=False, max_length=LOOSE_IDENTIFIER_LENGTH)
+    naics_code = forms.CharField(
+        label=_("NAICS code"),
+        required=False,
+        max_length=LOOSE_IDENTIFIER_LENGTH,
+        help_text=_("For companies outside France: 2 to 6 digits of NAICS 2022, such as 541511."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     # Head office, on creation: its postal code also feeds the duplicate check and the territory rules.
     head_office_line1 = forms.CharField(label=_("Address"), required=False, max_length=200)

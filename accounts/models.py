@@ -496,5 +496,5 @@ class TerritoryRule(TenantOwnedModel):
 
 # Import jobs live in accounts.imports; Django finds an app's models through this module.
 from accounts.dedup.models import DuplicateCandidate  # noqa: E402, F401
-from accounts.imports.models import ImportJob  # noqa: E402, F401
+from accounts.imports.models import ImportJob, ImportMapping  # noqa: E402, F401
 from accounts.shares.models import AccountTeamShare, AccountUserShare  # noqa: E402, F401

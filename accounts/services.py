@@ -15,9 +15,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import identifiers
-from accounts.duplicates import Duplicate, account_duplicates, contact_duplicates
+from accounts.duplicates import (
+    Duplicate,
+    account_duplicates,
+    contact_duplicate_reasons_many,
+    contact_duplicates,
+)
 from accounts.models import Account, Address, Consent, Contact
 from accounts.territories import account_place_in_territory, territory_apply
 from crm.models import ApiKey, Tenant, User
@@ -102,6 +108,8 @@ def account_normalize(data: dict[str, Any], *, tenant: Tenant) -> tuple[dict[str
         data["naf_version"] = identifiers.NAF_VERSION
     else:
         data["naf_version"] = ""
+    if data.get("naics_code"):
+        data["naics_code"] = _collect(errors, "naics_code", identifiers.normalize_naics, data["naics_code"])
     if errors:
         raise ValidationError(errors)
     return data, warnings
@@ -121,14 +129,22 @@ def _check_siret_is_free(account: Account) -> None:
 
 
 def _refuse_locked_fields(
-    role: str | None, data: dict[str, Any], current: Account | Contact | None, model: type = Account
+    role: str | None,
+    data: dict[str, Any],
+    current: Account | Contact | None,
+    model: type = Account,
+    *,
+    locked: set[str] | None = None,
 ) -> None:
-    """A role may not set or change a sensitive field its company's field policy keeps from it."""
+    """A role may not set or change a sensitive field its company's field policy keeps from it.
+    `locked` (the role's locked fields, looked up once) spares a query per record in batches."""
     if role is None:
         return
+    if locked is None:
+        locked = locked_fields(role, model)
     refused = {
         name
-        for name in locked_fields(role, model)
+        for name in locked
         if name in data and data[name] != (getattr(current, name) if current is not None else None)
     }
     if refused:
@@ -292,10 +308,10 @@ def contact_create(
     api_key: ApiKey | None = None,
     reason: str = "",
 ) -> Outcome:
-    """Create a contact. `role` applies the field policies; the tenant's field rules apply (`api_key`
-    may write the fields synchronised from its integration). Likely duplicates (same e-mail or phone,
-    a similar name at the same company) stop the creation unless `duplicate_reason` says why to go
-    on; the history keeps the reason."""
+    """Create a contact. `role` (the acting member's) applies the field policies; the tenant's field
+    rules apply (`api_key` may write the fields synchronised from its integration). Likely duplicates
+    (same e-mail or phone, a similar name at the same company) stop the creation unless
+    `duplicate_reason` says why to go on; the history keeps the reason."""
     _refuse_locked_fields(role, data, None, Contact)
     cleaned = contact_normalize(data, tenant=tenant)
     field_rules.check_write(Contact, _given(cleaned, data), current=None, integration=_integration(api_key))
@@ -346,6 +362,137 @@ def contact_update(
     current.refresh_from_db()
     search.index(current)
     return Outcome(current)
+
+
+# Batches (the import) ------------------------------------------------------------------------------
+# The same rules as contact_create and contact_update, for hundreds of rows in a number of queries that
+# does not grow with the rows: one lookup per foreign key, one likely-duplicates check, one insert or
+# update with its history rows, one search update. A row breaking a rule gets its ValidationError in
+# its place in the result and is not written; the others are.
+
+ContactResult = Contact | ValidationError
+_CONTACT_RELATIONS = {"account": Account, "owner": User, "manager": Contact}
+
+
+def _check_relations(contacts: list[tuple[int, Contact]], results: list[ContactResult]) -> None:
+    """What full_clean's foreign-key check does row by row, one query per relation for the batch."""
+    for name, model in _CONTACT_RELATIONS.items():
+        wanted = {getattr(contact, f"{name}_id") for _index, contact in contacts} - {None}
+        if not wanted:
+            continue
+        found = set(model._default_manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        for index, contact in contacts:
+            if getattr(contact, f"{name}_id") not in found | {None}:
+                results[index] = ValidationError({name: _("No such record in this company.")})
+
+
+def _contact_batch_clean(contact: Contact) -> None:
+    # The foreign keys are checked for the whole batch by _check_relations.
+    contact.full_clean(exclude=["tenant", *_CONTACT_RELATIONS])
+
+
+@transaction.atomic
+def contact_create_many(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    rows: list[dict[str, Any]],
+    role: str | None = None,
+    commit: bool = True,
+) -> list[ContactResult]:
+    """Create a contact per row, as contact_create does (no duplicate reason: a likely duplicate is
+    refused). Returns, per row, the new contact or the ValidationError that kept it out; without
+    `commit`, checks every rule and writes nothing (the import's dry run)."""
+    if not rows:
+        return []
+    locked = locked_fields(role, Contact) if role else set()
+    rules = field_rules.rules(Contact)
+    results: list[ContactResult] = []
+    built: list[tuple[int, Contact]] = []
+    cleaned_rows: list[tuple[int, dict[str, Any]]] = []
+    for index, data in enumerate(rows):
+        try:  # contact_create's checks, in its order
+            _refuse_locked_fields(role, data, None, Contact, locked=locked)
+            cleaned = contact_normalize(data, tenant=tenant)
+            field_rules.check_write(Contact, _given(cleaned, data), current=None, loaded=rules)
+            values = {name: cleaned[name] for name in CONTACT_FIELDS if name in cleaned}
+            values.setdefault("owner", actor)
+            contact = Contact(tenant=tenant, **values)
+            _contact_batch_clean(contact)
+        except ValidationError as error:
+            results.append(error)
+            continue
+        results.append(contact)
+        built.append((index, contact))
+        cleaned_rows.append((index, cleaned))
+    _check_relations(built, results)
+    checked = [(index, cleaned) for index, cleaned in cleaned_rows if isinstance(results[index], Contact)]
+    for (index, _cleaned), reasons in zip(
+        checked, contact_duplicate_reasons_many([cleaned for _index, cleaned in checked]), strict=True
+    ):
+        if reasons:
+            results[index] = PossibleDuplicates([Duplicate(None, reasons)])
+    new = [result for result in results if isinstance(result, Contact)]
+    if new and commit:
+        bulk_create_with_history(new, Contact, default_user=actor)
+        search.index_many(new)
+    return results
+
+
+@transaction.atomic
+def contact_update_many(
+    *,
+    actor: User | None,
+    changes: list[tuple[Contact, dict[str, Any]]],
+    role: str | None = None,
+    commit: bool = True,
+) -> list[ContactResult]:
+    """Apply each `data` to its contact (only the fields it holds), as contact_update does. Returns, per
+    change, the updated contact or the ValidationError that left it unchanged; without `commit`,
+    checks every rule and writes nothing (the import's dry run)."""
+    if not changes:
+        return []
+    locked = locked_fields(role, Contact) if role else set()
+    rules = field_rules.rules(Contact)
+    ids = [contact.pk for contact, _data in changes]
+    records = Contact.objects.filter(pk__in=ids).select_related("tenant", "account", "owner", "manager")
+    locked_records = records.select_for_update(of=("self",)) if commit else records
+    current = {contact.pk: contact for contact in locked_records}
+    results: list[ContactResult] = []
+    built: list[tuple[int, Contact]] = []
+    now = timezone.now()
+    for index, (contact, data) in enumerate(changes):
+        record = current.get(contact.pk)
+        if record is None:
+            results.append(ValidationError(_("This contact no longer exists.")))
+            continue
+        before = {name: getattr(record, name) for name in CONTACT_FIELDS}
+        try:  # contact_update's checks, in its order, `record` unchanged until they pass
+            _refuse_locked_fields(role, data, record, Contact, locked=locked)
+            cleaned = contact_normalize(before | dict(data), tenant=record.tenant)
+            field_rules.check_write(Contact, _given(cleaned, data), current=record, loaded=rules)
+            for name in CONTACT_FIELDS:
+                if name in cleaned:
+                    setattr(record, name, cleaned[name])
+            _contact_batch_clean(record)
+        except ValidationError as error:
+            for name, value in before.items():  # leave the instance as it was read
+                setattr(record, name, value)
+            results.append(error)
+            continue
+        # The row is locked until the batch commits: counting up in Python cannot lose an edit.
+        record.version += 1
+        record.updated_at = now
+        results.append(record)
+        built.append((index, record))
+    _check_relations(built, results)
+    changed = [result for result in results if isinstance(result, Contact)]
+    if changed and commit:
+        names = [name for name in CONTACT_FIELDS if name not in {"account", "owner", "manager"}]
+        names += ["account", "owner", "manager", "version", "updated_at"]
+        bulk_update_with_history(changed, Contact, fields=names, default_user=actor)
+        search.index_many(changed)
+    return results
 
 
 @transaction.atomic

@@ -9,10 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.imports.models import ImportJob
 from accounts.imports.parsing import MAX_FILE_BYTES
-from accounts.imports.services import field_choices
+from accounts.imports.services import field_choices, mode_choices
 
 
 class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=ImportJob.Kind.choices,
+        initial=ImportJob.Kind.ACCOUNTS,
+        required=False,  # accounts, when not said
+        widget=forms.RadioSelect,
+    )
     file = forms.FileField(
         label=_("File"),
         help_text=_(
@@ -20,6 +27,9 @@ class UploadForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or ImportJob.Kind.ACCOUNTS
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -31,7 +41,7 @@ class UploadForm(forms.Form):
 class MappingForm(forms.Form):
     """One choice per column of the file (the field it fills, or nothing), and the mode."""
 
-    mode = forms.ChoiceField(label=_("What to do"), choices=ImportJob.Mode.choices)
+    mode = forms.ChoiceField(label=_("What to do"), choices=ImportJob.Mode.choices)  # per kind below
 
     def __init__(self, *args: Any, job: ImportJob, **kwargs: Any) -> None:
         kwargs["initial"] = {
@@ -39,7 +49,8 @@ class MappingForm(forms.Form):
             **{f"column_{column}": name for column, name in job.mapping.items()},
         }
         super().__init__(*args, **kwargs)
-        choices = [("", _("(do not import)")), *field_choices()]
+        self.fields["mode"].choices = mode_choices(job.kind)  # type: ignore[attr-defined]
+        choices = [("", _("(do not import)")), *field_choices(job.kind)]
         for index, header in enumerate(job.headers):
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=header or _("Column %(number)d") % {"number": index + 1},

@@ -24,9 +24,10 @@ class ImportJob(TenantOwnedModel):
         FAILED = "failed", _("Failed")
 
     class Mode(models.TextChoices):
-        CREATE = "create", _("Create new accounts only")
-        UPDATE = "update", _("Update existing accounts only (matched on the SIRET)")
-        CREATE_OR_UPDATE = "create_or_update", _("Create or update (matched on the SIRET)")
+        # The pages say what is matched on, for each kind (`services.mode_choices`).
+        CREATE = "create", _("Create new records only")
+        UPDATE = "update", _("Update existing records only")
+        CREATE_OR_UPDATE = "create_or_update", _("Create or update")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ACCOUNTS)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
@@ -85,3 +86,33 @@ class ImportJob(TenantOwnedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class ImportMapping(TenantOwnedModel):
+    """A column mapping saved for reuse, per kind: the next file of that kind with the same column
+    names (compared as `parsing.header_key` writes them) starts from it instead of the suggestion."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportJob.Kind.choices)
+    signature = models.CharField(_("columns signature"), max_length=64)
+    headers = models.JSONField(_("columns"), default=list)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    mode = models.CharField(_("mode"), max_length=16, choices=ImportJob.Mode.choices)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    class Meta:
+        app_label = "accounts"
+        verbose_name = _("saved import mapping")
+        verbose_name_plural = _("saved import mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "signature"], name="accounts_importmap_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {', '.join(self.headers)}"

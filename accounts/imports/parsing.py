@@ -238,6 +238,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "vat", "vat number", "vat id", "n de tva",
     ),
     "naf_code": ("code naf", "naf", "ape", "code ape", "naf ape", "code naf ape", "activity code"),
+    "naics_code": ("naics", "code naics", "naics code", "scian", "code scian"),
     "website": ("site web", "site internet", "site", "website", "web", "url"),
     "account_type": ("type", "type de compte", "account type", "categorie"),
     "origin": ("origine", "source", "origin", "lead source"),
@@ -268,14 +269,21 @@ _LOOSE_INDEX = {
 }
 
 
-def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
-    """Column index (as text, as JSON keys are) -> field, for the headers we recognise; a field is
-    suggested for its first column only."""
+def suggest_mapping(
+    headers: Sequence[str], *, synonyms: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, str]:
+    """Column index (as text, as JSON keys are) -> field, for the headers we recognise (by default as
+    accounts' columns; `synonyms` for another kind); a field is suggested for its first column only."""
+    if synonyms is None:
+        exact, loose = _SYNONYM_INDEX, _LOOSE_INDEX
+    else:
+        exact = {synonym: field for field, names in synonyms.items() for synonym in names}
+        loose = {_without_fillers(synonym): field for synonym, field in exact.items()}
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for index, header in enumerate(headers):
         key = header_key(header)
-        field = _SYNONYM_INDEX.get(key) or _LOOSE_INDEX.get(_without_fillers(key))
+        field = exact.get(key) or loose.get(_without_fillers(key))
         if field and field not in taken:
             mapping[str(index)] = field
             taken.add(field)

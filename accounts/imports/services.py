@@ -1,13 +1,17 @@
 """Import jobs: create one from an upload, check every row without writing, run it in batches.
 
-Each row goes through `accounts.services` (the account form's rules and field policies). A row that
-breaks a rule is rejected with its reason and the import goes on; each batch of rows commits on its
-own, with the job's counters, so the progress is visible and a failure loses one batch at most.
+Each row goes through `accounts.services` (the form's rules and field policies). A row that breaks a
+rule is rejected with its reason and the import goes on; each batch of rows commits on its own, with
+the job's counters, so the progress is visible and a failure loses one batch at most.
+
+Two kinds share this machinery: accounts (here, matched on the SIRET) and contacts (their fields and
+rows in `accounts.imports.contacts`, matched on the e-mail, written in batches).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import unicodedata
@@ -25,9 +29,10 @@ from django.utils.translation import gettext as _
 
 from accounts import identifiers
 from accounts import services as account_services
+from accounts.imports import contacts as contact_import
 from accounts.imports import parsing, supervision
-from accounts.imports.models import ImportJob
-from accounts.models import Account, Address
+from accounts.imports.models import ImportJob, ImportMapping
+from accounts.models import Account, Address, Contact
 from crm.models import Membership, Tenant, User
 from crm.tenancy import tenant_scope
 from governance import field_rules
@@ -38,8 +43,8 @@ BATCH_SIZE = 500
 PREVIEW_ERRORS = 20
 
 ACCOUNT_IMPORT_FIELDS = (
-    "legal_name", "trade_name", "legal_form", "siret", "siren", "vat_number", "naf_code", "website",
-    "account_type", "origin", "revenue_band", "headcount_band", "currency", "customer_revenue",
+    "legal_name", "trade_name", "legal_form", "siret", "siren", "vat_number", "naf_code", "naics_code",
+    "website", "account_type", "origin", "revenue_band", "headcount_band", "currency", "customer_revenue",
     "estimated_potential", "last_purchase_date",
 )  # fmt: skip
 ADDRESS_IMPORT_FIELDS = ("line1", "line2", "postal_code", "city", "country")
@@ -55,8 +60,10 @@ CHOICE_FIELDS = {
 }
 
 
-def field_label(name: str) -> str:
+def field_label(name: str, kind: str = ImportJob.Kind.ACCOUNTS) -> str:
     """The label of an importable field, in the active language."""
+    if kind == ImportJob.Kind.CONTACTS:
+        return contact_import.field_label(name)
     model = Address if name in ADDRESS_IMPORT_FIELDS else Account
     label = str(getattr(model._meta.get_field(name), "verbose_name", name))
     if name in ADDRESS_IMPORT_FIELDS:
@@ -64,8 +71,27 @@ def field_label(name: str) -> str:
     return capfirst(label)
 
 
-def field_choices() -> list[tuple[str, str]]:
-    return [(name, field_label(name)) for name in IMPORT_FIELDS]
+def import_fields(kind: str) -> tuple[str, ...]:
+    return contact_import.IMPORT_FIELDS if kind == ImportJob.Kind.CONTACTS else IMPORT_FIELDS
+
+
+def field_choices(kind: str = ImportJob.Kind.ACCOUNTS) -> list[tuple[str, str]]:
+    return [(name, field_label(name, kind)) for name in import_fields(kind)]
+
+
+def mode_choices(kind: str) -> list[tuple[str, str]]:
+    """The modes, saying what each kind is matched on."""
+    if kind == ImportJob.Kind.CONTACTS:
+        return [
+            (ImportJob.Mode.CREATE, _("Create new contacts only")),
+            (ImportJob.Mode.UPDATE, _("Update existing contacts only (matched on the e-mail)")),
+            (ImportJob.Mode.CREATE_OR_UPDATE, _("Create or update contacts (matched on the e-mail)")),
+        ]
+    return [
+        (ImportJob.Mode.CREATE, _("Create new accounts only")),
+        (ImportJob.Mode.UPDATE, _("Update existing accounts only (matched on the SIRET)")),
+        (ImportJob.Mode.CREATE_OR_UPDATE, _("Create or update (matched on the SIRET)")),
+    ]
 
 
 class RowError(Exception):
@@ -90,8 +116,8 @@ class DryRunReport:
 def import_create(*, tenant: Tenant, actor: User, filename: str, content: bytes, kind: str) -> ImportJob:
     """Store an upload as a job with its suggested mapping. Refuses (ValidationError on "file") a file
     that is not CSV or XLSX, is empty or unreadable, or whose header names no column we know."""
-    if kind != ImportJob.Kind.ACCOUNTS:
-        raise ValidationError({"kind": _("Only accounts can be imported for now.")})
+    if kind not in ImportJob.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of import.")})
     try:
         file_format = parsing.file_format(filename, content)
         encoding = delimiter = ""
@@ -102,16 +128,34 @@ def import_create(*, tenant: Tenant, actor: User, filename: str, content: bytes,
         total = sum(1 for _row in table.rows)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from None
-    mapping = parsing.suggest_mapping(table.headers)
+    contacts = kind == ImportJob.Kind.CONTACTS
+    synonyms = contact_import.HEADER_SYNONYMS if contacts else None  # None: the accounts' own
+    mapping = parsing.suggest_mapping(table.headers, synonyms=synonyms)
     if not mapping:
+        example = (
+            _("for example “Prénom”, “Nom”, “E-mail”, “SIRET”")
+            if contacts
+            else _("for example “Raison sociale”, “SIRET”, “Code postal”")
+        )
         raise ValidationError(
             {
                 "file": _(
                     "No column of this file was recognised. The first row must hold the column names "
-                    "(for example “Raison sociale”, “SIRET”, “Code postal”)."
+                    "(%(example)s)."
                 )
+                % {"example": example}
             }
         )
+    mode = ImportJob.Mode.CREATE
+    saved = ImportMapping.objects.filter(kind=kind, signature=_signature(table.headers)).first()
+    if saved is not None:
+        fields = import_fields(kind)
+        mapping = {
+            column: name
+            for column, name in saved.mapping.items()
+            if name in fields and column.isdigit() and int(column) < len(table.headers)
+        }
+        mode = saved.mode
     return ImportJob.objects.create(
         tenant=tenant,
         kind=kind,
@@ -122,22 +166,32 @@ def import_create(*, tenant: Tenant, actor: User, filename: str, content: bytes,
         delimiter=delimiter,
         headers=table.headers,
         mapping=mapping,
+        mode=mode,
+        key_field="email" if contacts else "siret",
         total_rows=total,
         created_by=actor,
         language=get_language() or "fr",
     )
 
 
-def import_set_mapping(*, job: ImportJob, mapping: dict[str, str], mode: str) -> ImportJob:
-    """Record the user's mapping (column index -> field) and mode. Refuses an unknown field, a field
-    mapped twice, no legal name, and an update mode without the SIRET column."""
+def _signature(headers: list[str]) -> str:
+    """The columns of a file as a saved mapping knows them: their names, compared loosely, in order."""
+    return hashlib.sha256("\x1f".join(parsing.header_key(header) for header in headers).encode()).hexdigest()
+
+
+def import_set_mapping(
+    *, job: ImportJob, mapping: dict[str, str], mode: str, actor: User | None = None
+) -> ImportJob:
+    """Record the user's mapping (column index -> field) and mode, and save them for the next file of
+    this kind with the same columns. Refuses an unknown field, a field mapped twice, and a mapping
+    the mode cannot work with (accounts: no legal name, or an update mode without the SIRET)."""
     if job.status not in {ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATED}:
         raise ValidationError(_("This import has already started: its mapping can no longer change."))
     if mode not in ImportJob.Mode.values:
         raise ValidationError({"mode": _("Unknown import mode.")})
     cleaned = {column: name for column, name in mapping.items() if name}
     fields = list(cleaned.values())
-    if any(name not in IMPORT_FIELDS for name in fields):
+    if any(name not in import_fields(job.kind) for name in fields):
         raise ValidationError(_("Unknown field in the mapping."))
     if any(not column.isdigit() or int(column) >= len(job.headers) for column in cleaned):
         raise ValidationError(_("Unknown column in the mapping."))
@@ -145,27 +199,31 @@ def import_set_mapping(*, job: ImportJob, mapping: dict[str, str], mode: str) ->
     if duplicates:
         raise ValidationError(
             _("Several columns are mapped to the same field: %(fields)s.")
-            % {"fields": ", ".join(field_label(name) for name in duplicates)}
+            % {"fields": ", ".join(field_label(name, job.kind) for name in duplicates)}
         )
-    if mode != ImportJob.Mode.UPDATE and "legal_name" not in fields:
+    if job.kind == ImportJob.Kind.CONTACTS:
+        contact_import.check_mapping(fields, mode)
+    elif mode != ImportJob.Mode.UPDATE and "legal_name" not in fields:
         raise ValidationError(_("Map a column to the legal name: every new account needs one."))
-    if mode != ImportJob.Mode.CREATE and "siret" not in fields:
+    elif mode != ImportJob.Mode.CREATE and "siret" not in fields:
         raise ValidationError(_("Map a column to the SIRET: existing accounts are found by their SIRET."))
-    _check_mapping_rules(fields, mode)
+    _check_mapping_rules(job, fields, mode)
     job.mapping = cleaned
     job.mode = mode
     job.status = ImportJob.Status.UPLOADED
     job.save(update_fields=["mapping", "mode", "status"])
+    _mapping_save(job=job, actor=actor)
     return job
 
 
-def _check_mapping_rules(fields: list[str], mode: str) -> None:
+def _check_mapping_rules(job: ImportJob, fields: list[str], mode: str) -> None:
     """The tenant's field rules: computed and synchronised fields are not imported; every required
-    field needs a column when rows may create accounts."""
-    rules = field_rules.rules(Account)
-    # The SIRET also finds the account to update: as a key it changes nothing (the service refuses
-    # a row that would set a synchronised SIRET on a new account).
-    key = {"siret"} if mode != ImportJob.Mode.CREATE else set()
+    field needs a column when rows may create records."""
+    model = Contact if job.kind == ImportJob.Kind.CONTACTS else Account
+    rules = field_rules.rules(model)
+    # The matching key also finds the record to update: as a key it changes nothing (the service
+    # refuses a row that would set a synchronised key on a new record).
+    key = {"email" if model is Contact else "siret"} if mode != ImportJob.Mode.CREATE else set()
     read_only = [name for name in fields if name in rules and rules[name].is_read_only and name not in key]
     if read_only:
         raise ValidationError(
@@ -173,20 +231,20 @@ def _check_mapping_rules(fields: list[str], mode: str) -> None:
                 "These fields are computed or synchronised from another system and cannot be "
                 "imported: %(fields)s."
             )
-            % {"fields": ", ".join(field_label(name) for name in read_only)}
+            % {"fields": ", ".join(field_label(name, job.kind) for name in read_only)}
         )
     required = [name for name, rule in rules.items() if rule.rule == field_rules.Rule.REQUIRED]
-    # A required field with a default (the account type) is filled without a column.
-    missing = [name for name in required if name not in fields and not _has_default(name)]
+    # A required field with a default (the account type, a contact's language) is filled without a column.
+    missing = [name for name in required if name not in fields and not _has_default(model, name)]
     if mode != ImportJob.Mode.UPDATE and missing:
         raise ValidationError(
             _("Map a column to every required field: %(fields)s.")
-            % {"fields": ", ".join(field_label(name) for name in missing)}
+            % {"fields": ", ".join(field_label(name, job.kind) for name in missing)}
         )
 
 
-def _has_default(name: str) -> bool:
-    field = Account._meta.get_field(name)
+def _has_default(model: type[Account] | type[Contact], name: str) -> bool:
+    field = model._meta.get_field(name)
     return bool(getattr(field, "has_default", lambda: False)())
 
 
@@ -206,6 +264,22 @@ def _check_required(account: dict[str, Any], required: list[str]) -> None:
     empty = [name for name in required if account.get(name) in (None, "")]
     if empty:
         raise ValidationError({name: _("This field is required.") for name in empty})
+
+
+def _mapping_save(*, job: ImportJob, actor: User | None) -> None:
+    """Keep this mapping for the next file of the same kind with the same columns."""
+    ImportMapping.objects.update_or_create(
+        kind=job.kind,
+        signature=_signature(job.headers),
+        defaults={"headers": job.headers, "mapping": job.mapping, "mode": job.mode, "updated_by": actor},
+        create_defaults={
+            "tenant": job.tenant,
+            "headers": job.headers,
+            "mapping": job.mapping,
+            "mode": job.mode,
+            "updated_by": actor,
+        },
+    )
 
 
 # Rows ---------------------------------------------------------------------------------------------
@@ -277,7 +351,7 @@ def _convert(name: str, cell: parsing.Cell) -> Any:
     return text
 
 
-def _reason(error: ValidationError) -> str:
+def _reason(error: ValidationError, *, kind: str = ImportJob.Kind.ACCOUNTS) -> str:
     duplicates = getattr(error, "duplicates", None)  # the service's likely-duplicates refusal
     if duplicates:
         # Reasons only, never the matching records' names: the importer may not be allowed to see them.
@@ -287,7 +361,7 @@ def _reason(error: ValidationError) -> str:
         parts = []
         for name, errors in error.message_dict.items():
             messages = " ".join(errors)
-            label = field_label(name) if name in IMPORT_FIELDS else name
+            label = field_label(name, kind) if name in import_fields(kind) else name
             parts.append(messages if name == "__all__" else f"{label}: {messages}")
         return " ".join(parts)
     return " ".join(error.messages)
@@ -318,6 +392,8 @@ def _normalized_siret(account: dict[str, Any]) -> str:
 
 def import_dry_run(*, job: ImportJob) -> DryRunReport:
     """Check every row as the run would, without writing an account; records the job as checked."""
+    if job.kind == ImportJob.Kind.CONTACTS:
+        return _contacts_dry_run(job=job)
     report = DryRunReport()
     seen: set[str] = set()
     required = _required_mapped(job)
@@ -362,6 +438,53 @@ def import_dry_run(*, job: ImportJob) -> DryRunReport:
     job.total_rows = report.total
     job.save(update_fields=["status", "total_rows"])
     return report
+
+
+def _contacts_dry_run(*, job: ImportJob) -> DryRunReport:
+    """The dry run of a contact import: each batch is read, matched and checked by the contact batch
+    services without writing; duplicates within the file and with existing contacts are rejections."""
+    membership = _membership_of_author(job)
+    if membership is None:
+        raise ValidationError(_("The person who started this import is no longer a member of the company."))
+    report = DryRunReport()
+    seen: set[str] = set()
+    # As the author, as the run will be: their visibility and their rights on existing contacts.
+    with tenant_scope(job.tenant, membership=membership):
+        for chunk in _chunks(_rows(job), BATCH_SIZE):
+            outcomes = _contact_rows(job, chunk, membership=membership, seen=seen, commit=False)
+            for number, cells, action, reason in outcomes:
+                report.total += 1
+                if not reason:
+                    report.valid += 1
+                    report.to_create += action == "create"
+                    report.to_update += action == "update"
+                    report.to_skip += action == "skip"
+                    continue
+                report.error_count += 1
+                if len(report.errors) < PREVIEW_ERRORS:
+                    report.errors.append(_reject(number, reason, cells))
+    job.status = ImportJob.Status.VALIDATED
+    job.total_rows = report.total
+    job.save(update_fields=["status", "total_rows"])
+    return report
+
+
+def _contact_rows(
+    job: ImportJob,
+    chunk: list[tuple[int, list[parsing.Cell]]],
+    *,
+    membership: Membership,
+    seen: set[str],
+    commit: bool,
+) -> list[tuple[int, list[parsing.Cell], str, str]]:
+    """(line, cells, action, reason) for each row of a contact batch, in file order; with `commit`,
+    the rows without a reason are written. A number of queries that does not grow with the rows."""
+    rows = contact_import.parse(job, chunk)
+    contact_import.resolve_accounts(rows, membership=membership)
+    contact_import.plan(job, rows, membership=membership, seen=seen)
+    for row, reason in contact_import.write(job, rows, membership=membership, commit=commit):
+        row.reason = reason
+    return [(row.number, row.cells, row.action, row.reason) for row in rows]
 
 
 def _check_fields(cleaned: dict[str, Any]) -> None:
@@ -537,41 +660,15 @@ def _run_batch(
     seen_before = set(seen)
     try:
         with tenant_scope(job.tenant, membership=membership):
-            rows: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
-            required = _required_mapped(job)
-            for number, cells in chunk:
-                try:
-                    account, address = _row_values(job, cells)
-                except RowError as error:
-                    rejects.append(_reject(number, str(error), cells))
-                    continue
-                rows.append((number, cells, account, address))
-            existing = _existing_by_siret(_normalized_siret(account) for _n, _c, account, _a in rows)
-            for number, cells, account, address in rows:
-                siret = _normalized_siret(account)
-                action, reason = _action(job, siret in existing, siret)
-                if not reason and siret and action != "skip":
-                    if siret in seen:
-                        reason = _("This SIRET is already on an earlier row of the file.")
-                    seen.add(siret)
-                if reason:
-                    rejects.append(_reject(number, reason, cells))
-                    continue
-                if action == "skip":
-                    counts["skipped"] += 1
-                    continue
-                try:
-                    with transaction.atomic():  # a savepoint: a rejected row leaves nothing behind
-                        if action == "update":
-                            _check_required(account, required)
-                        _write_row(job, account, address, existing.get(siret), membership=membership)
-                except ValidationError as error:
-                    rejects.append(_reject(number, _reason(error), cells))
-                    continue
-                except IntegrityError:
-                    rejects.append(_reject(number, _("Another account already has this SIRET."), cells))
-                    continue
-                counts["created" if action == "create" else "updated"] += 1
+            if job.kind == ImportJob.Kind.CONTACTS:
+                outcomes = _contact_rows(job, chunk, membership=membership, seen=seen, commit=True)
+                for number, cells, action, reason in outcomes:
+                    if reason:
+                        rejects.append(_reject(number, reason, cells))
+                    else:
+                        counts[{"create": "created", "update": "updated"}.get(action, "skipped")] += 1
+            else:
+                _account_rows(job, chunk, membership=membership, seen=seen, counts=counts, rejects=rejects)
             rejects.sort(key=lambda reject: reject["row"])
             ImportJob.objects.filter(pk=job.pk).update(
                 processed_rows=F("processed_rows") + len(chunk),
@@ -596,6 +693,53 @@ def _run_batch(
                 rejects=_append_rejects(failed),
                 heartbeat_at=timezone.now(),
             )
+
+
+def _account_rows(
+    job: ImportJob,
+    chunk: list[tuple[int, list[parsing.Cell]]],
+    *,
+    membership: Membership,
+    seen: set[str],
+    counts: dict[str, int],
+    rejects: list[dict[str, Any]],
+) -> None:
+    """Write a batch of account rows, a savepoint per row, counting them and collecting the rejects."""
+    rows: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
+    required = _required_mapped(job)
+    for number, cells in chunk:
+        try:
+            account, address = _row_values(job, cells)
+        except RowError as error:
+            rejects.append(_reject(number, str(error), cells))
+            continue
+        rows.append((number, cells, account, address))
+    existing = _existing_by_siret(_normalized_siret(account) for _n, _c, account, _a in rows)
+    for number, cells, account, address in rows:
+        siret = _normalized_siret(account)
+        action, reason = _action(job, siret in existing, siret)
+        if not reason and siret and action != "skip":
+            if siret in seen:
+                reason = _("This SIRET is already on an earlier row of the file.")
+            seen.add(siret)
+        if reason:
+            rejects.append(_reject(number, reason, cells))
+            continue
+        if action == "skip":
+            counts["skipped"] += 1
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: a rejected row leaves nothing behind
+                if action == "update":
+                    _check_required(account, required)
+                _write_row(job, account, address, existing.get(siret), membership=membership)
+        except ValidationError as error:
+            rejects.append(_reject(number, _reason(error), cells))
+            continue
+        except IntegrityError:
+            rejects.append(_reject(number, _("Another account already has this SIRET."), cells))
+            continue
+        counts["created" if action == "create" else "updated"] += 1
 
 
 def _write_row(

@@ -1,7 +1,7 @@
 """Import pages: upload, map and check, start, follow, download the rejected rows.
 
 A member sees only the imports they started (another's answers 404, like another tenant's); importing
-needs the permission to add accounts.
+needs the permission to add accounts, and for contacts to add contacts too.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from accounts.views import TenantRequest
 
 LIST_SIZE = 50
 PERMISSION = "accounts.add_account"
+KIND_PERMISSIONS = {
+    ImportJob.Kind.ACCOUNTS: "accounts.add_account",
+    ImportJob.Kind.CONTACTS: "accounts.add_contact",
+}
 
 
 def _require_permission(request: TenantRequest) -> None:
@@ -50,16 +54,20 @@ def import_list(request: TenantRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: TenantRequest) -> HttpResponse:
     _require_permission(request)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    kind = request.GET.get("kind")
+    initial = {"kind": kind} if kind in ImportJob.Kind.values else {}
+    form = UploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if not request.user.has_perm(KIND_PERMISSIONS[form.cleaned_data["kind"]]):
+            raise PermissionDenied
         try:
             job = services.import_create(
                 tenant=request.tenant,
                 actor=request.user,
                 filename=upload.name or "",
                 content=upload.read(),
-                kind=ImportJob.Kind.ACCOUNTS,
+                kind=form.cleaned_data["kind"],
             )
         except ValidationError as error:
             for message in error.message_dict.get("file", error.messages):
@@ -83,7 +91,9 @@ def import_mapping(request: TenantRequest, pk: int) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.import_set_mapping(job=job, mapping=form.mapping(), mode=form.cleaned_data["mode"])
+            services.import_set_mapping(
+                job=job, mapping=form.mapping(), mode=form.cleaned_data["mode"], actor=request.user
+            )
             report = services.import_dry_run(job=job)
         except ValidationError as error:
             for message in error.messages:

@@ -19,6 +19,7 @@ from accounts.normalisation.company import (
 )
 from accounts.normalisation.contact import format_phone, normalize_email, normalize_name, normalize_phone
 from accounts.normalisation.naf import NAF_VERSION, naf_choices, naf_label, normalize_naf
+from accounts.normalisation.naics import NAICS_VERSION, naics_title, normalize_naics
 from accounts.normalisation.reference import (
     country_choices,
     country_name,
@@ -31,6 +32,7 @@ from accounts.normalisation.reference import (
 
 __all__ = [
     "NAF_VERSION",
+    "NAICS_VERSION",
     "country_choices",
     "country_name",
     "currency_choices",
@@ -41,11 +43,13 @@ __all__ = [
     "language_choices",
     "naf_choices",
     "naf_label",
+    "naics_title",
     "normalize_country",
     "normalize_currency",
     "normalize_email",
     "normalize_language",
     "normalize_naf",
+    "normalize_naics",
     "normalize_name",
     "normalize_phone",
     "normalize_postal_code",
