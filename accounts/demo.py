@@ -155,7 +155,7 @@ def seed_accounts(tenant: Tenant, memberships: dict[str, Membership]) -> str:
                     "last_name": last,
                     "job_title": title,
                     "department": department,
-                    "mobile": mobile[:-2] + f"{index:02d}"[-2:],
+                    "mobile": mobile[:-3] + f"{index:02d}"[-2:] + str(offset),
                     "owner": account.owner,
                     "relationship_status": Contact.RelationshipStatus.CUSTOMER
                     if account.account_type == Account.Type.CUSTOMER

@@ -55,3 +55,18 @@ def test_the_demo_holds_duplicates_ready_to_merge() -> None:
     assert pairs["account"] >= 1
     assert pairs["contact"] >= 1
     assert printers == 1
+
+
+def test_the_demo_people_are_not_duplicates_of_each_other() -> None:
+    call_command("seed_demo", "--password", "demo-crm-2026", stdout=StringIO())
+
+    with tenant_scope(Tenant.objects.get(slug="demo")):
+        mobiles = list(Contact.objects.exclude(mobile="").values_list("mobile", flat=True))
+        pairs = list(
+            DuplicateCandidate.objects.filter(kind="contact", status="open").values_list(
+                "first_contact__last_name", "second_contact__last_name"
+            )
+        )
+
+    assert len(mobiles) == len(set(mobiles))
+    assert pairs == [("Garnier", "GARNIER")]  # only the buyer entered twice at the printer's
