@@ -36,6 +36,7 @@ from accounts.revert import may_revert
 from crm.models import Membership, Tenant, User
 from crm.saved_views import saved_list_state
 from governance.field_policies import hidden_fields, readable_sensitive_fields, record_reads
+from governance.models import Territory
 from governance.sharing import sharing_rights
 
 PAGE_SIZE = 50
@@ -286,10 +287,11 @@ def history_entries(
                 "kind": kinds.get(record.history_type, record.history_type),
                 "reason": record.history_change_reason or "",
                 "changes": changes,
-                # The newest row is the current state: nothing to restore.
-                "restorable": record.history_type != "-" and record is not records[0],
+                "restorable": record.history_type != "-",
             }
         )
+    if entries:
+        entries[0]["restorable"] = False  # the newest state shown is the current one: nothing to restore
     return entries
 
 
@@ -440,6 +442,7 @@ def render_account_detail(
             {
                 "owner": User.objects.all(),
                 "segment": Segment.objects.all(),
+                "territory": Territory.objects.all(),
                 "parent": Account.objects.visible_to(request.membership),
                 "partner": Account.objects.visible_to(request.membership),
             },

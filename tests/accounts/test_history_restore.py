@@ -149,3 +149,22 @@ def test_a_related_record_gone_since_is_left_empty_with_a_warning(tenant, rename
     with tenant_scope(tenant):
         account.refresh_from_db()
     assert account.parent_id is None
+
+
+def test_the_history_names_the_territory_and_offers_no_restore_of_the_current_state(tenant, renamed) -> None:
+    from governance.models import Territory
+
+    account, admin = renamed["account"], renamed["admin"]
+    with tenant_scope(tenant):
+        zone = Territory.objects.create(name="Zone Alpes")
+        services.account_update(
+            account=account, actor=admin.user, data={"territory": zone, "territory_set_by_hand": True}
+        )
+        account.refresh_from_db()
+        services.account_update(account=account, actor=admin.user, data={})  # a save that changes nothing
+        newest = account.history.order_by("-history_date", "-history_id")[1]
+    page = logged_in(admin).get(f"/t/durand/accounts/{account.pk}/?tab=history", **ENGLISH).content.decode()
+
+    assert "Zone Alpes" in page
+    assert restore_url(account, newest.history_id) not in page
+    assert restore_url(account, renamed["first"].history_id) in page
