@@ -172,10 +172,6 @@ def contact_merge(
 
 def contact_merge_preview(survivor: Contact, merged: Contact) -> list[dict[str, Any]]:
     """The fields whose values differ, for the wizard to offer a choice."""
-    rows = []
-    for name in MERGEABLE_CONTACT_FIELDS:
-        ours, theirs = getattr(survivor, name), getattr(merged, name)
-        if ours != theirs:
-            label = Contact._meta.get_field(name).verbose_name  # type: ignore[union-attr]
-            rows.append({"name": name, "label": label, "survivor": ours, "merged": theirs})
-    return rows
+    from accounts.merge import preview_rows
+
+    return preview_rows(Contact, MERGEABLE_CONTACT_FIELDS, survivor, merged)

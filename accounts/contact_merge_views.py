@@ -53,7 +53,7 @@ def contact_merge_view(request: TenantRequest, pk: int) -> HttpResponse:
         if row["name"] == "manager":  # a manager the member may not see is not named
             for side in ("survivor", "merged"):
                 if row[side] is not None and row[side].pk not in visible_managers:
-                    row[side] = _("(not visible to you)")
+                    row[f"{side}_shown"] = _("(not visible to you)")
     if request.method == "POST":
         choices = {row["name"]: request.POST.get(f"field_{row['name']}", "survivor") for row in rows}
         try:

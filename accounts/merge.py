@@ -5,22 +5,24 @@ kept in its history, and the merge is recorded on the survivor. One transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from accounts import identifiers
 from accounts.models import Account, Address, Affiliation, Contact
 from accounts.services import StaleVersion
 from crm.models import User
+from crm.tenancy import current_tenant
 from crm.trees import would_make_a_loop
 from governance import search
 
@@ -214,12 +216,44 @@ def account_merge(
     return MergeReport(survivor, moved)
 
 
-def merge_preview(survivor: Account, merged: Account) -> list[dict[str, Any]]:
+def shown(model: type[models.Model], name: str, value: Any) -> str:
+    """A field's value as the wizard shows it: choice labels, not codes; numbers as dialled."""
+    if value in (None, "", []):
+        return "—"
+    field = model._meta.get_field(name)
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    base = getattr(field, "base_field", None)  # an ArrayField of choices
+    if base is not None and getattr(base, "choices", None):
+        choices = dict(base.flatchoices)
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(item, item)) for item in value)
+    if choices:
+        return str(choices.get(value, value))
+    if name in {"phone", "mobile"}:
+        return identifiers.format_phone(value, region=current_tenant().country)
+    return str(value)
+
+
+def preview_rows(
+    model: type[models.Model], names: Iterable[str], survivor: Any, merged: Any
+) -> list[dict[str, Any]]:
     """The fields whose values differ, for the wizard to offer a choice."""
     rows = []
-    for name in MERGEABLE_FIELDS:
+    for name in names:
         ours, theirs = getattr(survivor, name), getattr(merged, name)
         if ours != theirs:
-            label = Account._meta.get_field(name).verbose_name  # type: ignore[union-attr]
-            rows.append({"name": name, "label": label, "survivor": ours, "merged": theirs})
+            rows.append(
+                {
+                    "name": name,
+                    "label": model._meta.get_field(name).verbose_name,  # type: ignore[union-attr]
+                    "survivor": ours,
+                    "merged": theirs,
+                    "survivor_shown": shown(model, name, ours),
+                    "merged_shown": shown(model, name, theirs),
+                }
+            )
     return rows
+
+
+def merge_preview(survivor: Account, merged: Account) -> list[dict[str, Any]]:
+    return preview_rows(Account, MERGEABLE_FIELDS, survivor, merged)
