@@ -247,10 +247,10 @@ class ContactSerializer(FieldRulesInputMixin, serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
-            "id", "salutation", "first_name", "last_name", "job_title", "department", "phone", "mobile",
-            "email", "language", "account", "owner", "topics", "products_of_interest", "preferred_channels",
-            "contact_frequency", "relationship_status", "do_not_call", "version", "created_at",
-            "last_contacted_at",
+            "id", "salutation", "first_name", "last_name", "job_title", "department", "team", "phone",
+            "mobile", "email", "language", "account", "owner", "topics", "products_of_interest",
+            "preferred_channels", "contact_frequency", "relationship_status", "do_not_call", "version",
+            "created_at", "last_contacted_at",
         ]  # fmt: skip
         read_only_fields = ["id", "version", "created_at", "last_contacted_at"]
         extra_kwargs: dict[str, dict[str, Any]] = {name: {"max_length": None} for name in ("phone", "mobile")}

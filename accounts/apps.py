@@ -97,6 +97,6 @@ def register_field_rules() -> None:
     # A professional e-mail is expected for every contact; a tenant may relax it.
     field_rules.register("accounts.contact", "email", default=rule.REQUIRED, allowed=configurable)
     for name in (
-        "salutation", "job_title", "department", "phone", "mobile", "manager", "contact_frequency",
+        "salutation", "job_title", "department", "team", "phone", "mobile", "manager", "contact_frequency",
     ):  # fmt: skip
         field_rules.register("accounts.contact", name, default=rule.OPTIONAL, allowed=configurable)

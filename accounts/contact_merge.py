@@ -30,7 +30,7 @@ ContactMover = Callable[[Contact, Contact, User | None, str], int]
 _movers: dict[str, ContactMover] = {}
 
 MERGEABLE_CONTACT_FIELDS = (
-    "salutation", "first_name", "last_name", "job_title", "department", "phone", "mobile", "email",
+    "salutation", "first_name", "last_name", "job_title", "department", "team", "phone", "mobile", "email",
     "language", "account", "manager", "owner", "topics", "products_of_interest", "preferred_channels",
     "contact_frequency", "relationship_status",
 )  # fmt: skip

@@ -159,6 +159,7 @@ def contact_columns(tenant: Tenant) -> list[Column]:
         Column("last_name", _("Last name"), lambda c: c.last_name),
         Column("job_title", _("Job title"), lambda c: c.job_title),
         Column("department", _("Department"), lambda c: c.department),
+        Column("team", _("Team"), lambda c: c.team),
         Column("email", _("Email"), lambda c: c.email),
         Column("phone", _("Phone"), lambda c: phone(c.phone)),
         Column("mobile", _("Mobile"), lambda c: phone(c.mobile)),

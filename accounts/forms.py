@@ -159,8 +159,8 @@ class ContactForm(ParseOnlyModelForm):
     class Meta:
         model = Contact
         fields = [
-            "salutation", "first_name", "last_name", "job_title", "department", "phone", "mobile", "email",
-            "language", "account", "owner", "preferred_channels", "contact_frequency",
+            "salutation", "first_name", "last_name", "job_title", "department", "team", "phone", "mobile",
+            "email", "language", "account", "owner", "preferred_channels", "contact_frequency",
             "relationship_status", "do_not_call",
         ]  # fmt: skip
 

@@ -302,6 +302,12 @@ class Contact(TenantOwnedModel):
     last_name = models.CharField(_("last name"), max_length=100)
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
     department = models.CharField(_("department"), max_length=150, blank=True)
+    team = models.CharField(
+        _("team"),
+        max_length=150,
+        blank=True,
+        help_text=_("Their team at their company (e.g. Purchasing Europe)."),
+    )
     phone = models.CharField(_("direct phone"), max_length=20, blank=True, help_text=_("Stored in E.164."))
     mobile = models.CharField(_("mobile"), max_length=20, blank=True, help_text=_("Stored in E.164."))
     email = models.EmailField(_("work email"), blank=True)

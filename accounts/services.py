@@ -40,7 +40,7 @@ ACCOUNT_FIELDS = (
     "relationship_status_override",
 )  # fmt: skip
 CONTACT_FIELDS = (
-    "salutation", "first_name", "last_name", "job_title", "department", "phone", "mobile", "email",
+    "salutation", "first_name", "last_name", "job_title", "department", "team", "phone", "mobile", "email",
     "language", "account", "manager", "owner", "topics", "products_of_interest", "preferred_channels",
     "contact_frequency", "relationship_status", "do_not_call",
 )  # fmt: skip
@@ -279,7 +279,7 @@ def account_update(
 def contact_normalize(data: dict[str, Any], *, tenant: Tenant) -> dict[str, Any]:
     data = dict(data)
     errors: dict[str, list[str]] = {}
-    for name in ("first_name", "last_name", "job_title", "department"):
+    for name in ("first_name", "last_name", "job_title", "department", "team"):
         if data.get(name):
             data[name] = identifiers.normalize_name(data[name])
     for name in ("first_name", "last_name"):

@@ -59,6 +59,7 @@ ACCOUNT_INLINE_FIELDS = {
 CONTACT_INLINE_FIELDS = {
     "job_title": gettext_lazy("Job title"),
     "department": gettext_lazy("Department"),
+    "team": gettext_lazy("Team"),
     "email": gettext_lazy("Email"),
     "phone": gettext_lazy("Direct phone"),
     "mobile": gettext_lazy("Mobile"),
