@@ -5,13 +5,16 @@ Django finds the model through `accounts.models`, which imports it at its end (a
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from crm.models import TenantOwnedModel
 
@@ -131,3 +134,40 @@ class DuplicateCandidate(TenantOwnedModel):
     def reason_labels(self) -> list[str]:
         labels = dict(self.Reason.choices)
         return [str(labels.get(code, code)) for code in self.reasons]
+
+
+class DuplicateRules(TenantOwnedModel):
+    """A tenant's duplicate rules (spec 4.2.1 "rules per tenant"): which reasons count, and how close two
+    names must be. One row per tenant, edited in the tenant admin; without one, every rule is on and
+    names must be 60 % similar. The create and edit pages, the imports and the nightly scan all read
+    these through `accounts.dedup.rules.duplicate_rules()`."""
+
+    account_same_siren = models.BooleanField(_("accounts: same SIREN or SIRET"), default=True)
+    account_same_vat = models.BooleanField(_("accounts: same VAT number"), default=True)
+    account_same_website = models.BooleanField(_("accounts: same website domain"), default=True)
+    account_similar_name = models.BooleanField(
+        _("accounts: similar name in the same postal code"), default=True
+    )
+    contact_same_email = models.BooleanField(_("contacts: same e-mail"), default=True)
+    contact_same_phone = models.BooleanField(_("contacts: same phone number"), default=True)
+    contact_similar_name = models.BooleanField(_("contacts: similar name at the same company"), default=True)
+    name_similarity = models.DecimalField(
+        _("name similarity"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.60"),
+        validators=[MinValueValidator(Decimal("0.30")), MaxValueValidator(Decimal("0.95"))],
+        help_text=_(
+            "From 0.30 (loose: more pairs, more false alarms) to 0.95 (strict: nearly identical names)."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("duplicate rules")
+        verbose_name_plural = _("duplicate rules")
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="accounts_duprules_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return str(_("Duplicate rules"))

@@ -4,6 +4,8 @@ number of records.
 Pairs are found by self-joins (the lower id first) and scored by their strongest reason, plus 5 for
 each further reason, at most 100:
 
+Which reasons count, and the name similarity, are the tenant's duplicate rules (accounts.dedup.rules).
+
 - accounts: the same SIREN (90; taken from the SIRET when the SIREN is blank), the same VAT number (90),
   the same website domain (70), a similar legal name (trigram similarity >= 0.6, accents and case
   ignored) with the same head-office postal code (60 + 20 x similarity). No "same SIRET": the SIRET is
@@ -22,12 +24,13 @@ of the explicit tenant filters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
+from accounts.dedup.rules import Rules, duplicate_rules
 from crm.tenancy import current_tenant
 
-NAME_SIMILARITY = 0.6
 EXTRA_REASON_BONUS = 5
 
 ACCOUNT_PAIRS_SQL = """
@@ -48,14 +51,17 @@ WITH acc AS MATERIALIZED (
 ),
 reasons (first_id, second_id, reason, score) AS (
     SELECT x.id, y.id, 'siren', 90 FROM acc x JOIN acc y ON x.siren = y.siren AND x.id < y.id
+    WHERE 'siren' = ANY(%(enabled)s)
   UNION ALL
     SELECT x.id, y.id, 'vat', 90 FROM acc x JOIN acc y ON x.vat = y.vat AND x.id < y.id
+    WHERE 'vat' = ANY(%(enabled)s)
   UNION ALL
     SELECT x.id, y.id, 'website', 70 FROM acc x JOIN acc y ON x.domain = y.domain AND x.id < y.id
+    WHERE 'website' = ANY(%(enabled)s)
   UNION ALL
     SELECT x.id, y.id, 'name_postcode', 60 + round(20 * similarity(x.name, y.name))::int
     FROM acc x JOIN acc y ON x.postal_code = y.postal_code AND x.id < y.id
-    WHERE similarity(x.name, y.name) >= %(similarity)s
+    WHERE 'name_postcode' = ANY(%(enabled)s) AND similarity(x.name, y.name) >= %(similarity)s
 )
 """
 
@@ -75,13 +81,15 @@ numbers AS MATERIALIZED (
 ),
 reasons (first_id, second_id, reason, score) AS (
     SELECT x.id, y.id, 'email', 90 FROM con x JOIN con y ON x.email = y.email AND x.id < y.id
+    WHERE 'email' = ANY(%(enabled)s)
   UNION ALL
     SELECT DISTINCT x.id, y.id, 'phone', 80
     FROM numbers x JOIN numbers y ON x.number = y.number AND x.id < y.id
+    WHERE 'phone' = ANY(%(enabled)s)
   UNION ALL
     SELECT x.id, y.id, 'name_account', 60 + round(20 * similarity(x.name, y.name))::int
     FROM con x JOIN con y ON x.account_id = y.account_id AND x.id < y.id
-    WHERE similarity(x.name, y.name) >= %(similarity)s
+    WHERE 'name_account' = ANY(%(enabled)s) AND similarity(x.name, y.name) >= %(similarity)s
 )
 """
 
@@ -142,11 +150,14 @@ class ScanCounts:
         )
 
 
-def _scan_kind(*, tenant_id: int, kind: str, pairs_sql: str, first: str, second: str) -> ScanCounts:
+def _scan_kind(
+    *, tenant_id: int, kind: str, pairs_sql: str, first: str, second: str, rules: Rules
+) -> ScanCounts:
     sql = UPSERT_SQL.format(pairs=pairs_sql.strip(), kind=kind, first=first, second=second)
-    parameters = {
+    parameters: dict[str, Any] = {
         "tenant": tenant_id,
-        "similarity": NAME_SIMILARITY,
+        "similarity": rules.name_similarity,
+        "enabled": sorted(rules.enabled),
         "bonus": EXTRA_REASON_BONUS,
     }
     with connection.cursor() as cursor:
@@ -158,11 +169,13 @@ def _scan_kind(*, tenant_id: int, kind: str, pairs_sql: str, first: str, second:
 
 @transaction.atomic
 def duplicate_scan() -> dict[str, ScanCounts]:
-    """Scan the current tenant's accounts and contacts; returns the counts per kind. Three statements,
-    whatever the number of records. Two scans of one tenant at once queue behind a transaction lock."""
+    """Scan the current tenant's accounts and contacts; returns the counts per kind. Four statements
+    (the lock, the rules, one per kind), whatever the number of records. Two scans of one tenant at
+    once queue behind a transaction lock."""
     tenant_id = current_tenant().pk
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('accounts.duplicate_scan'), %s)", [tenant_id])
+    rules = duplicate_rules()  # the tenant's own: a rule turned off closes its pairs on the next scan
     return {
         "account": _scan_kind(
             tenant_id=tenant_id,
@@ -170,6 +183,7 @@ def duplicate_scan() -> dict[str, ScanCounts]:
             pairs_sql=ACCOUNT_PAIRS_SQL,
             first="first_account_id",
             second="second_account_id",
+            rules=rules,
         ),
         "contact": _scan_kind(
             tenant_id=tenant_id,
@@ -177,5 +191,6 @@ def duplicate_scan() -> dict[str, ScanCounts]:
             pairs_sql=CONTACT_PAIRS_SQL,
             first="first_contact_id",
             second="second_contact_id",
+            rules=rules,
         ),
     }

@@ -355,7 +355,7 @@ def test_the_scan_query_count_does_not_grow_with_the_records(tenant, owner) -> N
         many_pairs, many = scan_statements(50, owner)
 
     assert (few_pairs, many_pairs) == (2 * 10, 2 * 1225)  # n(n-1)/2 pairs of accounts, and of contacts
-    assert len(few) == len(many) == 3  # the lock, then one statement per kind
+    assert len(few) == len(many) == 4  # the lock, the rules, then one statement per kind
 
 
 def test_reasons_are_translated_on_the_page(tenant, client_of, twins) -> None:
