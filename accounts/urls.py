@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import export_views, history_views, views
+from accounts import deletion_views, export_views, history_views, views
 from accounts.contact_merge_views import contact_merge_view
 from accounts.merge_views import account_merge_view
 from accounts.shares import views as share_views
@@ -17,6 +17,7 @@ urlpatterns = [
     path("new/", views.account_create, name="account_create"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/edit/", views.account_update, name="account_update"),
+    path("<int:pk>/delete/", deletion_views.account_delete, name="account_delete"),
     path("<int:pk>/merge/", account_merge_view, name="account_merge"),
     path("<int:pk>/history/<int:history_id>/restore/", history_views.account_revert, name="account_revert"),
     path("<int:pk>/shares/", share_views.account_share_add, name="account_share_add"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", views.contact_update, name="contact_update"),
+    path("contacts/<int:pk>/delete/", deletion_views.contact_delete, name="contact_delete"),
     path("contacts/<int:pk>/merge/", contact_merge_view, name="contact_merge"),
     path(
         "contacts/<int:pk>/history/<int:history_id>/restore/",

@@ -389,6 +389,7 @@ def render_account_detail(
         "status": relationship_status_label(account),
         "hidden": hidden_fields(request.membership.role, Account),
         "may_change": request.user.has_perm("accounts.change_account", account),
+        "may_delete": request.user.has_perm("accounts.delete_account", account),
         "may_add_contact": request.user.has_perm("accounts.add_contact"),
         "may_revert": may_revert(request.membership),
     }
@@ -599,6 +600,7 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
         "consents": Consent.objects.filter(contact=contact).order_by("purpose"),
         "consent_form": consent_form,
         "may_change": request.user.has_perm("accounts.change_contact", contact),
+        "may_delete": request.user.has_perm("accounts.delete_contact", contact),
         "may_revert": may_revert(request.membership),
         "history": history_entries(
             _history_records(contact),

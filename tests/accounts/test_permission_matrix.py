@@ -1,5 +1,5 @@
 """The permission matrix: role, relation to the record and action, for accounts and contacts, through
-the pages (list, detail, edit, export, merge) and the API, with the sensitive fields (an account's
+the pages (list, detail, edit, delete, export, merge) and the API, with the sensitive fields (an account's
 estimated potential, a contact's mobile). Another tenant's record is a 404 for all.
 
 Contacts inherit their account's visibility: a contact's relation is its account's. API keys act
@@ -39,14 +39,14 @@ MATRIX: dict[str, tuple[set[str], set[str], set[str], bool]] = {
     Role.SUPPORT_AGENT: (EVERYTHING, set(), set(), False),
 }
 
-# role: (relations whose contacts it sees, relations whose contacts it may edit, reads the mobile).
-CONTACT_MATRIX: dict[str, tuple[set[str], set[str], bool]] = {
-    Role.FIELD_SALES_REP: (SALES_WITH_SCOPE, {"own", "manual"}, True),
-    Role.SALES_MANAGER: (SALES_WITH_SCOPE, {"own", "below", "manual"}, True),
-    Role.SALES_DIRECTOR: (EVERYTHING, EVERYTHING, True),
-    Role.FINANCE: (EVERYTHING, set(), False),
-    Role.SUPPORT_AGENT: (EVERYTHING, set(), True),
-    Role.MARKETING_USER: (EVERYTHING, set(), True),
+# role: (relations whose contacts it sees, may edit, may delete; reads the mobile).
+CONTACT_MATRIX: dict[str, tuple[set[str], set[str], set[str], bool]] = {
+    Role.FIELD_SALES_REP: (SALES_WITH_SCOPE, {"own", "manual"}, set(), True),
+    Role.SALES_MANAGER: (SALES_WITH_SCOPE, {"own", "below", "manual"}, {"own", "below"}, True),
+    Role.SALES_DIRECTOR: (EVERYTHING, EVERYTHING, EVERYTHING, True),
+    Role.FINANCE: (EVERYTHING, set(), set(), False),
+    Role.SUPPORT_AGENT: (EVERYTHING, set(), set(), True),
+    Role.MARKETING_USER: (EVERYTHING, set(), set(), True),
 }
 
 
@@ -125,12 +125,14 @@ def test_the_account_permission_matrix(world, role: str) -> None:
         detail = client.get(f"/t/durand/accounts/{account.pk}/")
         edit = client.get(f"/t/durand/accounts/{account.pk}/edit/")
         merge = client.get(f"/t/durand/accounts/{accounts['own'].pk}/merge/?with={account.pk}")
+        delete = client.get(f"/t/durand/accounts/{account.pk}/delete/")
         outcome[relation] = {
             "list": account.legal_name in listing,
             "export": account.legal_name in exported,
             "detail": detail.status_code,
             "edit": edit.status_code,
             "merge": merge.status_code,
+            "delete": delete.status_code,
             "potential": "424,242" in detail.text,
         }
 
@@ -143,6 +145,8 @@ def test_the_account_permission_matrix(world, role: str) -> None:
             "edit": (200 if relation in edits else 403) if visible else 404,
             # Merging needs the right to change the survivor and delete the other record.
             "merge": (200 if relation in merges else 403) if visible else 404,
+            # Deleting needs the delete right on the record: the same relations as merging into one's own.
+            "delete": (200 if relation in merges else 403) if visible else 404,
             "potential": visible and sees_potential,
         }
         assert outcome[relation] == expected, (role, relation)
@@ -155,7 +159,7 @@ def _contact_of(account: Account) -> Contact:
 @pytest.mark.parametrize("role", list(CONTACT_MATRIX))
 def test_the_contact_permission_matrix(world, role: str) -> None:
     viewer, accounts = world(role)
-    sees, edits, reads_mobile = CONTACT_MATRIX[role]
+    sees, edits, deletes, reads_mobile = CONTACT_MATRIX[role]
     client = Client(headers={"accept-language": "en"})
     client.force_login(viewer.user)
 
@@ -167,11 +171,13 @@ def test_the_contact_permission_matrix(world, role: str) -> None:
         contact = _contact_of(account)
         detail = client.get(f"/t/durand/accounts/contacts/{contact.pk}/")
         edit = client.get(f"/t/durand/accounts/contacts/{contact.pk}/edit/")
+        delete = client.get(f"/t/durand/accounts/contacts/{contact.pk}/delete/")
         outcome[relation] = {
             "list": f"Personne {contact.last_name}" in listing or f"{contact.last_name}" in listing,
             "export": contact.last_name in exported,
             "detail": detail.status_code,
             "edit": edit.status_code,
+            "delete": delete.status_code,
             "mobile": "+33 6 11 00 00" in detail.text or "06 11 00 00" in detail.text,
             "mobile exported": f"06 11 00 00 0{contact.mobile[-1]}" in exported,
         }
@@ -183,6 +189,7 @@ def test_the_contact_permission_matrix(world, role: str) -> None:
             "export": visible,
             "detail": 200 if visible else 404,
             "edit": (200 if relation in edits else 403) if visible else 404,
+            "delete": (200 if relation in deletes else 403) if visible else 404,
             "mobile": visible and reads_mobile,
             "mobile exported": visible and reads_mobile,
         }
