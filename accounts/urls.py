@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import deletion_views, export_views, history_views, views
+from accounts import addresses, deletion_views, export_views, history_views, views
 from accounts.contact_merge_views import contact_merge_view
 from accounts.merge_views import account_merge_view
 from accounts.shares import views as share_views
@@ -18,6 +18,9 @@ urlpatterns = [
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("<int:pk>/edit/", views.account_update, name="account_update"),
     path("<int:pk>/delete/", deletion_views.account_delete, name="account_delete"),
+    path("<int:pk>/addresses/new/", addresses.address_create, name="address_create"),
+    path("<int:pk>/addresses/<int:address_pk>/", addresses.address_update, name="address_update"),
+    path("<int:pk>/addresses/<int:address_pk>/remove/", addresses.address_remove, name="address_remove"),
     path("<int:pk>/merge/", account_merge_view, name="account_merge"),
     path("<int:pk>/history/<int:history_id>/restore/", history_views.account_revert, name="account_revert"),
     path("<int:pk>/shares/", share_views.account_share_add, name="account_share_add"),
