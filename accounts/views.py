@@ -277,8 +277,13 @@ def history_entries(
                     "new": _display_value(field, change.new, names),  # type: ignore[arg-type]
                 }
             )
-        if record.history_type == "~" and delta is not None and not changes:
-            continue  # a save that changed nothing visible
+        if (
+            record.history_type == "~"
+            and delta is not None
+            and not changes
+            and not record.history_change_reason
+        ):
+            continue  # a save that changed nothing visible, and says nothing (a merge or a restore does)
         entries.append(
             {
                 "id": record.history_id,

@@ -167,3 +167,16 @@ def test_the_duplicates_queue_offers_to_merge_contact_pairs(tenant, people) -> N
         f"/accounts/contacts/{people['pair'].first_contact_id}/merge/?with={people['pair'].second_contact_id}"
         in page
     )
+
+
+def test_the_survivors_history_shows_the_merge_even_when_no_value_changed(tenant, people) -> None:
+    client = Client()
+    client.force_login(people["manager"].user)
+    survivor, merged = people["survivor"], people["merged"]
+    client.post(
+        merge_url(people),
+        {"with": merged.pk, "survivor_version": survivor.version, "merged_version": merged.version},
+        **ENGLISH,
+    )
+    page = client.get(f"/t/durand/accounts/contacts/{survivor.pk}/", **ENGLISH).text
+    assert "Merged with Anne DURAND" in page
