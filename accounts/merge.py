@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -231,6 +233,10 @@ def shown(model: type[models.Model], name: str, value: Any) -> str:
         return str(choices.get(value, value))
     if name in {"phone", "mobile"}:
         return identifiers.format_phone(value, region=current_tenant().country)
+    if isinstance(value, Decimal):
+        return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    if isinstance(value, date):
+        return str(formats.localize(value))
     return str(value)
 
 

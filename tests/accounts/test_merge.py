@@ -250,3 +250,14 @@ def test_the_merge_query_count_does_not_grow_with_the_rows_moved(tenant, pair, m
         return len(queries.captured_queries)
 
     assert merge_count(2) == merge_count(20)
+
+
+def test_the_wizard_shows_amounts_and_dates_in_the_users_format(tenant, pair, client_of) -> None:
+    client, _director = client_of(tenant, Role.SALES_DIRECTOR)
+    with tenant_scope(tenant):
+        Account.objects.filter(pk=pair["merged"].pk).update(customer_revenue=Decimal("1234567.5"))
+    page = client.get(
+        f"/t/durand/accounts/{pair['survivor'].pk}/merge/?with={pair['merged'].pk}",
+        headers={"accept-language": "fr"},
+    ).text
+    assert "1\xa0234\xa0567,50" in page
