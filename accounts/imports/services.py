@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -662,13 +662,13 @@ def _run_batch(
         with tenant_scope(job.tenant, membership=membership):
             if job.kind == ImportJob.Kind.CONTACTS:
                 outcomes = _contact_rows(job, chunk, membership=membership, seen=seen, commit=True)
-                for number, cells, action, reason in outcomes:
-                    if reason:
-                        rejects.append(_reject(number, reason, cells))
-                    else:
-                        counts[{"create": "created", "update": "updated"}.get(action, "skipped")] += 1
             else:
-                _account_rows(job, chunk, membership=membership, seen=seen, counts=counts, rejects=rejects)
+                outcomes = _account_rows(job, chunk, membership=membership, seen=seen, commit=True)
+            for number, cells, action, reason in outcomes:
+                if reason:
+                    rejects.append(_reject(number, reason, cells))
+                else:
+                    counts[{"create": "created", "update": "updated"}.get(action, "skipped")] += 1
             rejects.sort(key=lambda reject: reject["row"])
             ImportJob.objects.filter(pk=job.pk).update(
                 processed_rows=F("processed_rows") + len(chunk),
@@ -701,69 +701,74 @@ def _account_rows(
     *,
     membership: Membership,
     seen: set[str],
-    counts: dict[str, int],
-    rejects: list[dict[str, Any]],
-) -> None:
-    """Write a batch of account rows, a savepoint per row, counting them and collecting the rejects."""
-    rows: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
+    commit: bool,
+) -> list[tuple[int, list[parsing.Cell], str, str]]:
+    """(line, cells, action, reason) for each row of an account batch, in file order; with `commit`,
+    the rows without a reason are written, through the account batch services (the rules of
+    account_create, account_update and address_save) in a number of queries that does not grow with
+    the rows."""
+    outcomes: dict[int, tuple[int, list[parsing.Cell], str, str]] = {}
+    parsed: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
     required = _required_mapped(job)
     for number, cells in chunk:
         try:
             account, address = _row_values(job, cells)
         except RowError as error:
-            rejects.append(_reject(number, str(error), cells))
+            outcomes[number] = (number, cells, "create", str(error))
             continue
-        rows.append((number, cells, account, address))
-    existing = _existing_by_siret(_normalized_siret(account) for _n, _c, account, _a in rows)
-    for number, cells, account, address in rows:
+        parsed.append((number, cells, account, address))
+    existing = _existing_by_siret(_normalized_siret(account) for _n, _c, account, _a in parsed)
+    actor, role = membership.user, membership.role
+    creates: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
+    updates: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any], Account]] = []
+    for number, cells, account, address in parsed:
         siret = _normalized_siret(account)
         action, reason = _action(job, siret in existing, siret)
         if not reason and siret and action != "skip":
             if siret in seen:
                 reason = _("This SIRET is already on an earlier row of the file.")
             seen.add(siret)
-        if reason:
-            rejects.append(_reject(number, reason, cells))
+        if not reason and action == "update":
+            current = existing[siret]
+            try:
+                _check_required(account, required)
+            except ValidationError as error:
+                reason = _reason(error)
+            else:
+                if not actor.has_perm("accounts.change_account", current):
+                    reason = _("Your role may not change this existing account.")
+                else:
+                    updates.append((number, cells, account, address, current))
+                    continue
+        elif not reason and action == "create":
+            creates.append((number, cells, account, address))
             continue
-        if action == "skip":
-            counts["skipped"] += 1
-            continue
-        try:
-            with transaction.atomic():  # a savepoint: a rejected row leaves nothing behind
-                if action == "update":
-                    _check_required(account, required)
-                _write_row(job, account, address, existing.get(siret), membership=membership)
-        except ValidationError as error:
-            rejects.append(_reject(number, _reason(error), cells))
-            continue
-        except IntegrityError:
-            rejects.append(_reject(number, _("Another account already has this SIRET."), cells))
-            continue
-        counts["created" if action == "create" else "updated"] += 1
+        outcomes[number] = (number, cells, action, reason)
+    # The updates first: a new account is then compared with the accounts as this file leaves them.
+    updated = account_services.account_update_many(
+        actor=actor,
+        changes=[(current, account) for _n, _c, account, _a, current in updates],
+        head_offices=[address or None for _n, _c, _a, address, _current in updates],
+        role=role,
+        commit=commit,
+    )
+    for (number, cells, *_rest), result in zip(updates, updated, strict=True):
+        outcomes[number] = (number, cells, "update", _result_reason(result))
+    created = account_services.account_create_many(
+        tenant=job.tenant,
+        actor=actor,
+        rows=[account for _n, _c, account, _a in creates],
+        head_offices=[address or None for _n, _c, _a, address in creates],
+        role=role,
+        commit=commit,
+    )
+    for (number, cells, *_rest), result in zip(creates, created, strict=True):
+        outcomes[number] = (number, cells, "create", _result_reason(result))
+    return [outcomes[number] for number, _cells in chunk]
 
 
-def _write_row(
-    job: ImportJob,
-    account: dict[str, Any],
-    address: dict[str, Any],
-    current: Account | None,
-    *,
-    membership: Membership,
-) -> None:
-    actor, role = membership.user, membership.role
-    if current is not None and not actor.has_perm("accounts.change_account", current):
-        raise ValidationError(_("Your role may not change this existing account."))
-    if current is None:
-        # With the head office, so that the likely-duplicates check sees the postal code too.
-        account_services.account_create(
-            tenant=job.tenant, actor=actor, data=account, role=role, head_office=address or None
-        )
-        return
-    record = account_services.account_update(account=current, actor=actor, data=account, role=role).record
-    if address:
-        account_services.address_save(
-            account=record, kind=Address.Kind.HEAD_OFFICE, data=address, actor=actor
-        )
+def _result_reason(result: Account | ValidationError) -> str:
+    return _reason(result) if isinstance(result, ValidationError) else ""
 
 
 def _chunks[T](items: Iterator[T], size: int) -> Iterator[list[T]]:

@@ -314,14 +314,15 @@ def test_a_batch_failing_unexpectedly_is_rolled_back_reported_and_the_next_batch
     tenant, admin, monkeypatch
 ) -> None:
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
-    write_row = services._write_row
+    account_rows = services._account_rows
 
-    def write_or_fail(job, account, *args, **kwargs):
-        if account["legal_name"] == "Lot Deux B":
+    def write_or_fail(job, chunk, **kwargs):
+        outcomes = account_rows(job, chunk, **kwargs)  # "Lot Deux A" is written, then the batch fails
+        if any(parsing.cell_text(cells[0]) == "Lot Deux B" for _number, cells in chunk):
             raise RuntimeError("the database went away")
-        return write_row(job, account, *args, **kwargs)
+        return outcomes
 
-    monkeypatch.setattr(services, "_write_row", write_or_fail)
+    monkeypatch.setattr(services, "_account_rows", write_or_fail)
     content = b"Nom\nLot Un A\nLot Un B\nLot Deux A\nLot Deux B\nLot Trois A\n"
 
     job = services.import_run(job=create_job(tenant, admin, content))
