@@ -171,12 +171,16 @@ def _similar_names_in_same_postal_code(named: list[tuple[int, str, str]]) -> set
         WITH batch(position, postal_code, name) AS (VALUES {values})
         SELECT batch.position, NULL::int
         FROM batch
-        JOIN accounts_address head_office
-          ON head_office.tenant_id = %s AND head_office.kind = 'head_office'
-         AND head_office.postal_code = batch.postal_code
-        JOIN accounts_account account
-          ON account.tenant_id = %s AND account.id = head_office.account_id
-        WHERE SIMILARITY(UNACCENT(LOWER(account.legal_name)), UNACCENT(LOWER(batch.name))) >= %s
+        CROSS JOIN LATERAL (
+            SELECT account.legal_name
+            FROM accounts_address head_office
+            JOIN accounts_account account
+              ON account.tenant_id = %s AND account.id = head_office.account_id
+            WHERE head_office.tenant_id = %s AND head_office.kind = 'head_office'
+              AND head_office.postal_code = batch.postal_code
+            OFFSET 0  -- kept a subquery: each row reads its postal code's index, never a whole table
+        ) same_place
+        WHERE SIMILARITY(UNACCENT(LOWER(same_place.legal_name)), UNACCENT(LOWER(batch.name))) >= %s
         UNION
         SELECT later.position, earlier.position
         FROM batch later
