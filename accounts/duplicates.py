@@ -167,6 +167,10 @@ def _similar_names_in_same_postal_code(named: list[tuple[int, str, str]]) -> set
     values = ", ".join(["(%s::int, %s::text, %s::text)"] * len(named))
     parameters: list[Any] = [item for row in named for item in row]
     tenant_id = current_tenant().pk
+    # Each row reads the head offices of its postal code through their index, never a whole table:
+    # the subquery is kept one (OFFSET 0), and the tenant is a parameter the planner does not look up
+    # in its statistics, which say nothing of a tenant importing its first accounts until the next
+    # ANALYZE: for it, the planner would otherwise walk every address of the tenant for each row.
     sql = f"""
         WITH batch(position, postal_code, name) AS (VALUES {values})
         SELECT batch.position, NULL::int
@@ -175,10 +179,10 @@ def _similar_names_in_same_postal_code(named: list[tuple[int, str, str]]) -> set
             SELECT account.legal_name
             FROM accounts_address head_office
             JOIN accounts_account account
-              ON account.tenant_id = %s AND account.id = head_office.account_id
-            WHERE head_office.tenant_id = %s AND head_office.kind = 'head_office'
+              ON account.tenant_id = (SELECT %s::bigint) AND account.id = head_office.account_id
+            WHERE head_office.tenant_id = (SELECT %s::bigint) AND head_office.kind = 'head_office'
               AND head_office.postal_code = batch.postal_code
-            OFFSET 0  -- kept a subquery: each row reads its postal code's index, never a whole table
+            OFFSET 0
         ) same_place
         WHERE SIMILARITY(UNACCENT(LOWER(same_place.legal_name)), UNACCENT(LOWER(batch.name))) >= %s
         UNION

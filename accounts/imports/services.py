@@ -17,6 +17,7 @@ import logging
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -293,6 +294,7 @@ def _rows(job: ImportJob) -> Iterator[tuple[int, list[parsing.Cell]]]:
     yield from enumerate(table.rows, start=2)
 
 
+@cache  # built once per set of choices, not once per cell
 def _choice_lookup(choices: Any) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for value, label in choices.choices:
