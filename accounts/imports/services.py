@@ -393,67 +393,19 @@ def _normalized_siret(account: dict[str, Any]) -> str:
 
 
 def import_dry_run(*, job: ImportJob) -> DryRunReport:
-    """Check every row as the run would, without writing an account; records the job as checked."""
-    if job.kind == ImportJob.Kind.CONTACTS:
-        return _contacts_dry_run(job=job)
-    report = DryRunReport()
-    seen: set[str] = set()
-    required = _required_mapped(job)
-    for chunk in _chunks(_rows(job), BATCH_SIZE):
-        parsed: list[tuple[int, list[parsing.Cell], dict[str, Any] | None, dict[str, Any], str]] = []
-        for number, cells in chunk:
-            try:
-                account, address = _row_values(job, cells)
-                cleaned, _warnings = account_services.account_normalize(account, tenant=job.tenant)
-                _check_fields(cleaned)
-                _check_required(account, required)
-                if address:
-                    _check_address(address)
-                parsed.append((number, cells, cleaned, address, ""))
-            except RowError as error:
-                parsed.append((number, cells, None, {}, str(error)))
-            except ValidationError as error:
-                parsed.append((number, cells, None, {}, _reason(error)))
-        existing = _existing_by_siret(item[2].get("siret", "") for item in parsed if item[2] is not None)
-        for number, cells, row_data, _address, reason in parsed:
-            report.total += 1
-            if row_data is not None and not reason:
-                siret = row_data.get("siret", "")
-                action, reason = _action(job, siret in existing, siret)
-                if siret and action != "skip":
-                    if siret in seen:
-                        reason = _("This SIRET is already on an earlier row of the file.")
-                    seen.add(siret)
-                if not reason:
-                    report.valid += 1
-                    if action == "create":
-                        report.to_create += 1
-                    elif action == "update":
-                        report.to_update += 1
-                    else:
-                        report.to_skip += 1
-                    continue
-            report.error_count += 1
-            if len(report.errors) < PREVIEW_ERRORS:
-                report.errors.append(_reject(number, reason, cells))
-    job.status = ImportJob.Status.VALIDATED
-    job.total_rows = report.total
-    job.save(update_fields=["status", "total_rows"])
-    return report
-
-
-def _contacts_dry_run(*, job: ImportJob) -> DryRunReport:
-    """The dry run of a contact import: each batch is read, matched and checked by the contact batch
-    services without writing; duplicates within the file and with existing contacts are rejections."""
+    """Check every row as the run would, without writing; records the job as checked. Each batch goes
+    through the batch services with `commit=False`: the same rules, field policies and likely duplicates
+    (within a batch and with the stored records) as the run, as the author, with nothing written."""
     membership = _membership_of_author(job)
     if membership is None:
         raise ValidationError(_("The person who started this import is no longer a member of the company."))
     report = DryRunReport()
     seen: set[str] = set()
-    # As the author, as the run will be: their visibility and their rights on existing contacts.
+    rows = _contact_rows if job.kind == ImportJob.Kind.CONTACTS else _account_rows
+    # As the author, as the run will be: their visibility and their rights on existing records.
     with tenant_scope(job.tenant, membership=membership):
         for chunk in _chunks(_rows(job), BATCH_SIZE):
-            outcomes = _contact_rows(job, chunk, membership=membership, seen=seen, commit=False)
+            outcomes = rows(job, chunk, membership=membership, seen=seen, commit=False)
             for number, cells, action, reason in outcomes:
                 report.total += 1
                 if not reason:
@@ -487,28 +439,6 @@ def _contact_rows(
     for row, reason in contact_import.write(job, rows, membership=membership, commit=commit):
         row.reason = reason
     return [(row.number, row.cells, row.action, row.reason) for row in rows]
-
-
-def _check_fields(cleaned: dict[str, Any]) -> None:
-    """The model's own field rules (lengths, URL, digits), which the run applies through full_clean."""
-    values = {name: cleaned[name] for name in ACCOUNT_IMPORT_FIELDS if name in cleaned}
-    exclude = [item.name for item in Account._meta.get_fields() if item.name not in values]
-    Account(**values).clean_fields(exclude=exclude)
-
-
-def _check_address(address: dict[str, Any]) -> None:
-    errors: dict[str, list[str]] = {}
-    try:
-        country = identifiers.normalize_country(address.get("country") or "FR")
-    except ValidationError as error:
-        errors["country"] = error.messages
-        country = "FR"
-    try:
-        identifiers.normalize_postal_code(address["postal_code"], country=country)
-    except ValidationError as error:
-        errors["postal_code"] = error.messages
-    if errors:
-        raise ValidationError(errors)
 
 
 def _action(job: ImportJob, exists: bool, siret: str) -> tuple[str, str]:
