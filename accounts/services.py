@@ -508,12 +508,11 @@ _ACCOUNT_WRITTEN = (*ACCOUNT_FIELDS, "naf_version")
 
 
 def _account_batch_clean(account: Account) -> None:
-    """full_clean without its queries: the foreign keys are checked for the whole batch
-    (_check_relations), the SIRET's uniqueness by the batch's own check, and an account cannot be its own
-    parent (_check_parent)."""
-    account.full_clean(
-        exclude=["tenant", *_ACCOUNT_RELATIONS], validate_unique=False, validate_constraints=False
-    )
+    """full_clean without its queries: the foreign keys given are checked for the whole batch
+    (_check_relations; an empty one here, without a query), the SIRET's uniqueness by the batch's own
+    check, and an account cannot be its own parent (_check_parent)."""
+    given = [name for name in _ACCOUNT_RELATIONS if getattr(account, f"{name}_id") is not None]
+    account.full_clean(exclude=["tenant", *given], validate_unique=False, validate_constraints=False)
 
 
 def _head_office_build(

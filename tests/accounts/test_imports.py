@@ -475,6 +475,40 @@ def test_likely_duplicates_within_one_batch_count_only_the_rows_written(tenant, 
     assert sorted(accounts_of(tenant)) == ["Boulangerie Petit", "Garage Moreaux"]
 
 
+def test_the_check_finds_what_the_run_will_refuse_and_writes_nothing(tenant, admin) -> None:
+    siret = valid_siret(61)
+    with tenant_scope(tenant):
+        existing = AccountFactory(
+            legal_name="Boulangerie Petit", owner=admin.user, website="https://petit.fr"
+        )
+        Address.objects.create(
+            tenant=tenant, account=existing, kind=Address.Kind.HEAD_OFFICE, line1="1 rue Vieille",
+            postal_code="75002", city="Paris",
+        )  # fmt: skip
+        history_before = Account.history.count()
+    lines = [
+        "Raison sociale;SIRET;Site web;Adresse;CP;Ville",
+        "Boulangerie Petitte;;;2 rue Haute;75002;Paris",  # like the stored account
+        f"Atelier Neuf;{siret};www.petit.fr/atelier;3 rue Basse;69001;Lyon",  # its website
+        f"Atelier Neuf Bis;{valid_siret(62)};;4 rue Basse;69001;Lyon",
+    ]
+    job = create_job(tenant, admin, "\n".join(lines).encode())
+
+    with tenant_scope(tenant), translation.override("en"):
+        report = services.import_dry_run(job=job)
+
+    duplicate = "This looks like a record that already exists. (%s)"
+    assert (report.total, report.valid, report.to_create, report.error_count) == (3, 1, 1, 2)
+    assert [(error["row"], error["reason"]) for error in report.errors] == [
+        (2, duplicate % "similar name in the same postal code"),
+        (3, duplicate % "same website"),
+    ]
+    with tenant_scope(tenant):
+        assert Account.objects.count() == 1
+        assert Address.objects.count() == 1
+        assert Account.history.count() == history_before
+
+
 def test_an_update_with_a_new_head_office_moves_the_account_by_the_rules_in_one_history_row(
     tenant, admin
 ) -> None:
