@@ -170,7 +170,9 @@ def _similar_names_in_same_postal_code(named: list[tuple[int, str, str]]) -> set
     # Each row reads the head offices of its postal code through their index, never a whole table:
     # the subquery is kept one (OFFSET 0), and the tenant is a parameter the planner does not look up
     # in its statistics, which say nothing of a tenant importing its first accounts until the next
-    # ANALYZE: for it, the planner would otherwise walk every address of the tenant for each row.
+    # ANALYZE: for it, the planner would otherwise walk every address of the tenant for each row. The
+    # ORDER BY, free with the postal index, tips a tie with the one-head-office index (no statistics
+    # at all) its way.
     sql = f"""
         WITH batch(position, postal_code, name) AS (VALUES {values})
         SELECT batch.position, NULL::int
@@ -182,6 +184,7 @@ def _similar_names_in_same_postal_code(named: list[tuple[int, str, str]]) -> set
               ON account.tenant_id = (SELECT %s::bigint) AND account.id = head_office.account_id
             WHERE head_office.tenant_id = (SELECT %s::bigint) AND head_office.kind = 'head_office'
               AND head_office.postal_code = batch.postal_code
+            ORDER BY head_office.postal_code, head_office.account_id  -- the postal index's order
             OFFSET 0
         ) same_place
         WHERE SIMILARITY(UNACCENT(LOWER(same_place.legal_name)), UNACCENT(LOWER(batch.name))) >= %s
