@@ -9,13 +9,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from crm.models import Membership, TenantManager, TenantOwnedModel
 from governance.visibility import visibility_predicate
+
+# A website's host, lower-case, without "www." (as accounts.duplicates.website_domain and the duplicate
+# scan read it): "https://www.Eaux-Leman.fr/contact" -> "eaux-leman.fr". Immutable functions only, as a
+# generated column needs.
+WEBSITE_DOMAIN_SQL = (
+    "COALESCE(regexp_replace(substring(lower(%(expressions)s) FROM "
+    "'^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?([^/:?#]+)'), '^www[.]', ''), '')"
+)
 
 
 class Segment(TenantOwnedModel):
@@ -113,6 +121,13 @@ class Account(TenantOwnedModel):
     naf_version = models.CharField(_("NAF nomenclature"), max_length=16, blank=True)
     naics_code = models.CharField(_("NAICS code"), max_length=6, blank=True)
     website = models.URLField(_("website"), blank=True)
+    # The website's host, lower-case, without "www." (accounts.duplicates.website_domain): computed by
+    # PostgreSQL from `website` whatever writes it, and indexed, for the likely-duplicates check.
+    website_domain = models.GeneratedField(
+        expression=Func(F("website"), template=WEBSITE_DOMAIN_SQL, output_field=models.CharField()),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+    )
     # Classification
     account_type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.PROSPECT)
     revenue_band = models.CharField(_("revenue band"), max_length=16, choices=RevenueBand.choices, blank=True)
@@ -181,7 +196,7 @@ class Account(TenantOwnedModel):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = AccountManager()  # type: ignore[misc]
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "website_domain"])
 
     class Meta:
         verbose_name = _("account")
@@ -201,6 +216,15 @@ class Account(TenantOwnedModel):
             models.Index(fields=["tenant", "siren"], name="accounts_account_siren_idx"),
             models.Index(fields=["tenant", "territory"], name="accounts_account_territory_idx"),
             models.Index(fields=["tenant", "legal_name", "id"], name="accounts_account_name_idx"),
+            # The likely-duplicates checks (accounts.duplicates), one index each.
+            models.Index(
+                fields=["tenant", "vat_number"], condition=~Q(vat_number=""), name="accounts_account_vat_idx"
+            ),
+            models.Index(
+                fields=["tenant", "website_domain"],
+                condition=~Q(website_domain=""),
+                name="accounts_account_domain_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,7 +280,15 @@ class Address(TenantOwnedModel):
                 name="accounts_address_one_head_office",
             )
         ]
-        indexes = [models.Index(fields=["tenant", "account"], name="accounts_address_account_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "account"], name="accounts_address_account_idx"),
+            # The head offices of a postal code (likely duplicates: a similar name in the same one).
+            models.Index(
+                fields=["tenant", "postal_code", "account"],
+                condition=Q(kind="head_office"),
+                name="accounts_address_postal_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.line1}, {self.postal_code} {self.city}"

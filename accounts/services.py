@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -21,15 +21,17 @@ from accounts import identifiers
 from accounts.duplicates import (
     Duplicate,
     account_duplicates,
+    account_duplicates_many,
     contact_duplicate_reasons_many,
     contact_duplicates,
 )
-from accounts.models import Account, Address, Consent, Contact
-from accounts.territories import account_place_in_territory, territory_apply
+from accounts.models import Account, Address, Consent, Contact, Segment, TerritoryRule
+from accounts.territories import account_place_in_territory, territory_among, territory_apply
 from crm.models import ApiKey, Tenant, User
 from crm.trees import would_make_a_loop
 from governance import field_rules, search
 from governance.field_policies import locked_fields
+from governance.models import Territory
 
 ACCOUNT_FIELDS = (
     "territory",
@@ -374,15 +376,17 @@ ContactResult = Contact | ValidationError
 _CONTACT_RELATIONS = {"account": Account, "owner": User, "manager": Contact}
 
 
-def _check_relations(contacts: list[tuple[int, Contact]], results: list[ContactResult]) -> None:
+def _check_relations(
+    records: list[tuple[int, Any]], results: list[Any], relations: dict[str, Any] = _CONTACT_RELATIONS
+) -> None:
     """What full_clean's foreign-key check does row by row, one query per relation for the batch."""
-    for name, model in _CONTACT_RELATIONS.items():
-        wanted = {getattr(contact, f"{name}_id") for _index, contact in contacts} - {None}
+    for name, model in relations.items():
+        wanted = {getattr(record, f"{name}_id") for _index, record in records} - {None}
         if not wanted:
             continue
         found = set(model._default_manager.filter(pk__in=wanted).values_list("pk", flat=True))
-        for index, contact in contacts:
-            if getattr(contact, f"{name}_id") not in found | {None}:
+        for index, record in records:
+            if getattr(record, f"{name}_id") not in found | {None}:
                 results[index] = ValidationError({name: _("No such record in this company.")})
 
 
@@ -495,6 +499,261 @@ def contact_update_many(
     return results
 
 
+AccountResult = Account | ValidationError
+_ACCOUNT_RELATIONS = {
+    "owner": User, "parent": Account, "partner": Account, "segment": Segment, "territory": Territory,
+}  # fmt: skip
+# What account_create and account_update write from the caller's data (naf_version follows naf_code).
+_ACCOUNT_WRITTEN = (*ACCOUNT_FIELDS, "naf_version")
+
+
+def _account_batch_clean(account: Account) -> None:
+    """full_clean without its queries: the foreign keys given are checked for the whole batch
+    (_check_relations; an empty one here, without a query), the SIRET's uniqueness by the batch's own
+    check, and an account cannot be its own parent (_check_parent)."""
+    given = [name for name in _ACCOUNT_RELATIONS if getattr(account, f"{name}_id") is not None]
+    account.full_clean(exclude=["tenant", *given], validate_unique=False, validate_constraints=False)
+
+
+def _head_office_build(
+    account: Account, data: dict[str, Any] | None, current: Address | None
+) -> Address | None:
+    """The head office `address_save` would write for `data` (None: no address given), checked as it
+    checks it, without its queries (the account and its one head office are the batch's business)."""
+    if not data or not any(data.values()):
+        return None
+    values = _address_values(data)
+    target = current or Address(tenant=account.tenant, account=account, kind=Address.Kind.HEAD_OFFICE)
+    for name, value in values.items():
+        setattr(target, name, value)
+    target.full_clean(exclude=["tenant", "account"], validate_unique=False, validate_constraints=False)
+    return target
+
+
+def _siret_refusal() -> ValidationError:
+    return ValidationError({"siret": _("Another account already has this SIRET.")})
+
+
+@transaction.atomic
+def account_create_many(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    rows: list[dict[str, Any]],
+    head_offices: list[dict[str, Any] | None] | None = None,
+    role: str | None = None,
+    commit: bool = True,
+) -> list[AccountResult]:
+    """Create an account per row (with the head office at the same position of `head_offices`), as
+    account_create does, in a number of queries that does not grow with the rows; no duplicate reason:
+    a likely duplicate, of a stored account or of an earlier row, is refused. Returns, per row, the new
+    account or the ValidationError that kept it out; without `commit`, checks every rule and writes
+    nothing (the import's dry run).
+
+    Decision: the territory the rules give the head office is set in the insert itself, so a new
+    account has one history row (account_create saves it, then moves it in a second one)."""
+    if not rows:
+        return []
+    offices = head_offices if head_offices is not None else [None] * len(rows)
+    locked = locked_fields(role, Account) if role else set()
+    rules = field_rules.rules(Account)
+    results: list[AccountResult] = []
+    cleaned_rows: dict[int, dict[str, Any]] = {}
+    for index, data in enumerate(rows):
+        try:  # account_create's checks, in its order
+            _refuse_locked_fields(role, data, None, locked=locked)
+            cleaned, _warnings = account_normalize(data, tenant=tenant)
+            field_rules.check_write(Account, _given(cleaned, data), current=None, loaded=rules)
+            values = {name: cleaned[name] for name in _ACCOUNT_WRITTEN if name in cleaned}
+            values.setdefault("owner", actor)
+            account = Account(tenant=tenant, **values)
+        except ValidationError as error:
+            results.append(error)
+            continue
+        results.append(account)
+        cleaned_rows[index] = cleaned
+    built = [(index, result) for index, result in enumerate(results) if isinstance(result, Account)]
+    _check_relations(built, results, _ACCOUNT_RELATIONS)
+    checked = [index for index in cleaned_rows if isinstance(results[index], Account)]
+    sirets = {cleaned_rows[index]["siret"] for index in checked if cleaned_rows[index].get("siret")}
+    taken = set(Account.objects.filter(siret__in=sirets).values_list("siret", flat=True)) if sirets else set()
+    duplicates = account_duplicates_many(
+        [{**cleaned_rows[index], "postal_code": _postal_code_of(offices[index])} for index in checked]
+    )
+    territory_rules = list(TerritoryRule.objects.all()) if any(offices) else []
+    written: set[int] = set()  # positions in `checked` of the rows that pass
+    addresses: list[Address] = []
+    accounts = dict(built)
+    for position, index in enumerate(checked):
+        account = accounts[index]
+        try:
+            if account.siret and account.siret in taken:
+                raise _siret_refusal()
+            reasons = duplicates.reasons(position, written=written)
+            if reasons:
+                raise PossibleDuplicates([Duplicate(None, reasons)])
+            _account_batch_clean(account)
+            head_office = _head_office_build(account, offices[index], None)
+        except ValidationError as error:
+            results[index] = error
+            continue
+        if head_office is not None:
+            addresses.append(head_office)
+            if not account.territory_set_by_hand:
+                account.territory_id = territory_among(
+                    territory_rules,
+                    country=head_office.country,
+                    postal_code=head_office.postal_code,
+                    segment_id=account.segment_id,
+                )
+        if account.siret:
+            taken.add(account.siret)
+        written.add(position)
+    new = [result for result in results if isinstance(result, Account)]
+    if new and commit:
+        bulk_create_with_history(new, Account, default_user=actor)
+        for address in addresses:
+            address.account = address.account  # the account's id, known since the insert
+        bulk_create_with_history(addresses, Address, default_user=actor)
+        prefetch_related_objects(new, "addresses")  # the search entries show the city
+        search.index_many(new)
+    return results
+
+
+def _postal_code_of(head_office: dict[str, Any] | None) -> str:
+    """The head office's postal code as stored (as given when it is not one: the address check says so)."""
+    postal_code = str((head_office or {}).get("postal_code") or "").strip()
+    if not postal_code:
+        return ""
+    try:
+        country = identifiers.normalize_country((head_office or {}).get("country") or "FR")
+        return str(identifiers.normalize_postal_code(postal_code, country=country))
+    except ValidationError:
+        return postal_code
+
+
+@transaction.atomic
+def account_update_many(
+    *,
+    actor: User | None,
+    changes: list[tuple[Account, dict[str, Any]]],
+    head_offices: list[dict[str, Any] | None] | None = None,
+    role: str | None = None,
+    commit: bool = True,
+) -> list[AccountResult]:
+    """Apply each `data` to its account (only the fields it holds), and write the head office at the same
+    position of `head_offices` (address_save's rules), as account_update then address_save do, in a
+    number of queries that does not grow with the changes. Returns, per change, the updated account or
+    the ValidationError that left it unchanged; without `commit`, checks every rule and writes nothing.
+
+    Decision: the territory the rules give the final head office is set in the same update and history
+    row (account_update then address_save may write two)."""
+    if not changes:
+        return []
+    offices = head_offices if head_offices is not None else [None] * len(changes)
+    locked = locked_fields(role, Account) if role else set()
+    rules = field_rules.rules(Account)
+    ids = [account.pk for account, _data in changes]
+    records = Account.objects.filter(pk__in=ids).select_related("tenant", *_ACCOUNT_RELATIONS)
+    current = {
+        account.pk: account for account in (records.select_for_update(of=("self",)) if commit else records)
+    }
+    stored_offices = {
+        address.account_id: address
+        for address in Address.objects.filter(account_id__in=ids, kind=Address.Kind.HEAD_OFFICE)
+    }
+    territory_rules = list(TerritoryRule.objects.all())
+    results: list[AccountResult] = []
+    built: list[tuple[int, Account]] = []
+    befores: dict[int, dict[str, Any]] = {}
+    for index, (account, data) in enumerate(changes):
+        record = current.get(account.pk)
+        if record is None:
+            results.append(ValidationError(_("This account no longer exists.")))
+            continue
+        before = {name: getattr(record, name) for name in _ACCOUNT_WRITTEN}
+        try:  # account_update's checks, in its order, `record` unchanged until they pass
+            _refuse_locked_fields(role, data, record, locked=locked)
+            cleaned, _warnings = account_normalize(
+                {name: before[name] for name in ACCOUNT_FIELDS} | dict(data), tenant=record.tenant
+            )
+            field_rules.check_write(Account, _given(cleaned, data), current=record, loaded=rules)
+            for name in _ACCOUNT_WRITTEN:
+                if name in cleaned:
+                    setattr(record, name, cleaned[name])
+            if record.parent_id != getattr(before["parent"], "pk", None):
+                _check_parent(record, record.parent)  # walks the group: only for a new parent
+        except ValidationError as error:
+            for name, value in before.items():  # leave the instance as it was read
+                setattr(record, name, value)
+            results.append(error)
+            continue
+        results.append(record)
+        built.append((index, record))
+        befores[index] = before
+    _check_relations(built, results, _ACCOUNT_RELATIONS)
+    moved_sirets = {
+        record.siret for index, record in built if record.siret and record.siret != befores[index]["siret"]
+    }
+    taken = dict(
+        Account.objects.filter(siret__in=moved_sirets).values_list("siret", "pk") if moved_sirets else []
+    )
+    changed: list[Account] = []
+    renamed: list[Account] = []
+    new_offices: list[Address] = []
+    changed_offices: list[Address] = []
+    now = timezone.now()
+    for index, record in built:
+        if not isinstance(results[index], Account):
+            continue
+        before = befores[index]
+        try:
+            if record.siret and taken.get(record.siret, record.pk) != record.pk:
+                raise _siret_refusal()
+            _account_batch_clean(record)
+            stored = stored_offices.get(record.pk)
+            head_office = _head_office_build(record, offices[index], stored)
+        except ValidationError as error:
+            for name, value in before.items():
+                setattr(record, name, value)
+            results[index] = error
+            continue
+        if record.siret:
+            taken[record.siret] = record.pk
+        final_office = head_office or stored
+        if not record.territory_set_by_hand:  # territory_apply, then the head office's placement
+            record.territory_id = (
+                None
+                if final_office is None
+                else territory_among(
+                    territory_rules,
+                    country=final_office.country,
+                    postal_code=final_office.postal_code,
+                    segment_id=record.segment_id,
+                )
+            )
+        if head_office is not None:
+            (changed_offices if head_office.pk else new_offices).append(head_office)
+        # The row is locked until the batch commits: counting up in Python cannot lose an edit.
+        record.version += 1
+        record.updated_at = now
+        changed.append(record)
+        if (record.legal_name, record.trade_name) != (before["legal_name"], before["trade_name"]):
+            renamed.append(record)
+    if changed and commit:
+        names = [*_ACCOUNT_WRITTEN, "version", "updated_at"]
+        bulk_update_with_history(changed, Account, fields=names, default_user=actor)
+        bulk_create_with_history(new_offices, Address, default_user=actor)
+        bulk_update_with_history(
+            changed_offices, Address, fields=[*ADDRESS_FIELDS, "kind"], default_user=actor
+        )
+        prefetch_related_objects(changed, "addresses")
+        search.index_many(changed)
+        if renamed:  # contacts are found by their company's name
+            search.index_many(Contact.objects.filter(account__in=renamed).select_related("account"))
+    return results
+
+
 @transaction.atomic
 def consent_record(
     *, contact: Contact, purpose: str, status: str, source: str, proof: str = "", actor: User | None
@@ -536,11 +795,8 @@ def contact_may_be_reached(*, contact: Contact, purpose: str) -> bool:
 ADDRESS_FIELDS = ("label", "line1", "line2", "postal_code", "city", "country")
 
 
-@transaction.atomic
-def address_save(
-    *, account: Account, kind: str, data: dict[str, Any], actor: User | None, address: Address | None = None
-) -> Address:
-    """Create or change an address; a new head office may move the account to another territory."""
+def _address_values(data: dict[str, Any]) -> dict[str, Any]:
+    """An address's fields from `data`, country and postal code normalised (ValidationError if wrong)."""
     values = {name: data[name] for name in ADDRESS_FIELDS if name in data}
     errors: dict[str, list[str]] = {}
     country = _collect(errors, "country", identifiers.normalize_country, values.get("country") or "FR")
@@ -551,6 +807,15 @@ def address_save(
         )
     if errors:
         raise ValidationError(errors)
+    return values
+
+
+@transaction.atomic
+def address_save(
+    *, account: Account, kind: str, data: dict[str, Any], actor: User | None, address: Address | None = None
+) -> Address:
+    """Create or change an address; a new head office may move the account to another territory."""
+    values = _address_values(data)
     if address is None and kind == Address.Kind.HEAD_OFFICE:
         address = Address.objects.filter(account=account, kind=kind).first()
     target = address or Address(tenant=account.tenant, account=account, kind=kind)

@@ -6,6 +6,8 @@ overwrite it) and its history shows who moved it and why.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -54,11 +56,23 @@ def territory_for(account: Account) -> int | None:
     head_office = Address.objects.filter(account=account, kind=Address.Kind.HEAD_OFFICE).first()
     if head_office is None:
         return None
+    rules = TerritoryRule.objects.filter(country=head_office.country)
+    return territory_among(
+        rules, country=head_office.country, postal_code=head_office.postal_code, segment_id=account.segment_id
+    )
+
+
+def territory_among(
+    rules: Iterable[TerritoryRule], *, country: str, postal_code: str, segment_id: int | None
+) -> int | None:
+    """The territory of the most specific of `rules` matching a head office (longest postal-code prefix,
+    then a rule with a segment), or None. Batches read the rules once and call this for each account."""
     candidates = [
         rule
-        for rule in TerritoryRule.objects.filter(country=head_office.country)
-        if head_office.postal_code.startswith(rule.postal_code_prefix)
-        and (rule.segment_id is None or rule.segment_id == account.segment_id)
+        for rule in rules
+        if rule.country == country
+        and postal_code.startswith(rule.postal_code_prefix)
+        and (rule.segment_id is None or rule.segment_id == segment_id)
     ]
     if not candidates:
         return None

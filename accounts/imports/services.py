@@ -17,10 +17,11 @@ import logging
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -293,6 +294,7 @@ def _rows(job: ImportJob) -> Iterator[tuple[int, list[parsing.Cell]]]:
     yield from enumerate(table.rows, start=2)
 
 
+@cache  # built once per set of choices, not once per cell
 def _choice_lookup(choices: Any) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for value, label in choices.choices:
@@ -391,67 +393,19 @@ def _normalized_siret(account: dict[str, Any]) -> str:
 
 
 def import_dry_run(*, job: ImportJob) -> DryRunReport:
-    """Check every row as the run would, without writing an account; records the job as checked."""
-    if job.kind == ImportJob.Kind.CONTACTS:
-        return _contacts_dry_run(job=job)
-    report = DryRunReport()
-    seen: set[str] = set()
-    required = _required_mapped(job)
-    for chunk in _chunks(_rows(job), BATCH_SIZE):
-        parsed: list[tuple[int, list[parsing.Cell], dict[str, Any] | None, dict[str, Any], str]] = []
-        for number, cells in chunk:
-            try:
-                account, address = _row_values(job, cells)
-                cleaned, _warnings = account_services.account_normalize(account, tenant=job.tenant)
-                _check_fields(cleaned)
-                _check_required(account, required)
-                if address:
-                    _check_address(address)
-                parsed.append((number, cells, cleaned, address, ""))
-            except RowError as error:
-                parsed.append((number, cells, None, {}, str(error)))
-            except ValidationError as error:
-                parsed.append((number, cells, None, {}, _reason(error)))
-        existing = _existing_by_siret(item[2].get("siret", "") for item in parsed if item[2] is not None)
-        for number, cells, row_data, _address, reason in parsed:
-            report.total += 1
-            if row_data is not None and not reason:
-                siret = row_data.get("siret", "")
-                action, reason = _action(job, siret in existing, siret)
-                if siret and action != "skip":
-                    if siret in seen:
-                        reason = _("This SIRET is already on an earlier row of the file.")
-                    seen.add(siret)
-                if not reason:
-                    report.valid += 1
-                    if action == "create":
-                        report.to_create += 1
-                    elif action == "update":
-                        report.to_update += 1
-                    else:
-                        report.to_skip += 1
-                    continue
-            report.error_count += 1
-            if len(report.errors) < PREVIEW_ERRORS:
-                report.errors.append(_reject(number, reason, cells))
-    job.status = ImportJob.Status.VALIDATED
-    job.total_rows = report.total
-    job.save(update_fields=["status", "total_rows"])
-    return report
-
-
-def _contacts_dry_run(*, job: ImportJob) -> DryRunReport:
-    """The dry run of a contact import: each batch is read, matched and checked by the contact batch
-    services without writing; duplicates within the file and with existing contacts are rejections."""
+    """Check every row as the run would, without writing; records the job as checked. Each batch goes
+    through the batch services with `commit=False`: the same rules, field policies and likely duplicates
+    (within a batch and with the stored records) as the run, as the author, with nothing written."""
     membership = _membership_of_author(job)
     if membership is None:
         raise ValidationError(_("The person who started this import is no longer a member of the company."))
     report = DryRunReport()
     seen: set[str] = set()
-    # As the author, as the run will be: their visibility and their rights on existing contacts.
+    rows = _contact_rows if job.kind == ImportJob.Kind.CONTACTS else _account_rows
+    # As the author, as the run will be: their visibility and their rights on existing records.
     with tenant_scope(job.tenant, membership=membership):
         for chunk in _chunks(_rows(job), BATCH_SIZE):
-            outcomes = _contact_rows(job, chunk, membership=membership, seen=seen, commit=False)
+            outcomes = rows(job, chunk, membership=membership, seen=seen, commit=False)
             for number, cells, action, reason in outcomes:
                 report.total += 1
                 if not reason:
@@ -485,28 +439,6 @@ def _contact_rows(
     for row, reason in contact_import.write(job, rows, membership=membership, commit=commit):
         row.reason = reason
     return [(row.number, row.cells, row.action, row.reason) for row in rows]
-
-
-def _check_fields(cleaned: dict[str, Any]) -> None:
-    """The model's own field rules (lengths, URL, digits), which the run applies through full_clean."""
-    values = {name: cleaned[name] for name in ACCOUNT_IMPORT_FIELDS if name in cleaned}
-    exclude = [item.name for item in Account._meta.get_fields() if item.name not in values]
-    Account(**values).clean_fields(exclude=exclude)
-
-
-def _check_address(address: dict[str, Any]) -> None:
-    errors: dict[str, list[str]] = {}
-    try:
-        country = identifiers.normalize_country(address.get("country") or "FR")
-    except ValidationError as error:
-        errors["country"] = error.messages
-        country = "FR"
-    try:
-        identifiers.normalize_postal_code(address["postal_code"], country=country)
-    except ValidationError as error:
-        errors["postal_code"] = error.messages
-    if errors:
-        raise ValidationError(errors)
 
 
 def _action(job: ImportJob, exists: bool, siret: str) -> tuple[str, str]:
@@ -662,13 +594,13 @@ def _run_batch(
         with tenant_scope(job.tenant, membership=membership):
             if job.kind == ImportJob.Kind.CONTACTS:
                 outcomes = _contact_rows(job, chunk, membership=membership, seen=seen, commit=True)
-                for number, cells, action, reason in outcomes:
-                    if reason:
-                        rejects.append(_reject(number, reason, cells))
-                    else:
-                        counts[{"create": "created", "update": "updated"}.get(action, "skipped")] += 1
             else:
-                _account_rows(job, chunk, membership=membership, seen=seen, counts=counts, rejects=rejects)
+                outcomes = _account_rows(job, chunk, membership=membership, seen=seen, commit=True)
+            for number, cells, action, reason in outcomes:
+                if reason:
+                    rejects.append(_reject(number, reason, cells))
+                else:
+                    counts[{"create": "created", "update": "updated"}.get(action, "skipped")] += 1
             rejects.sort(key=lambda reject: reject["row"])
             ImportJob.objects.filter(pk=job.pk).update(
                 processed_rows=F("processed_rows") + len(chunk),
@@ -701,69 +633,74 @@ def _account_rows(
     *,
     membership: Membership,
     seen: set[str],
-    counts: dict[str, int],
-    rejects: list[dict[str, Any]],
-) -> None:
-    """Write a batch of account rows, a savepoint per row, counting them and collecting the rejects."""
-    rows: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
+    commit: bool,
+) -> list[tuple[int, list[parsing.Cell], str, str]]:
+    """(line, cells, action, reason) for each row of an account batch, in file order; with `commit`,
+    the rows without a reason are written, through the account batch services (the rules of
+    account_create, account_update and address_save) in a number of queries that does not grow with
+    the rows."""
+    outcomes: dict[int, tuple[int, list[parsing.Cell], str, str]] = {}
+    parsed: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
     required = _required_mapped(job)
     for number, cells in chunk:
         try:
             account, address = _row_values(job, cells)
         except RowError as error:
-            rejects.append(_reject(number, str(error), cells))
+            outcomes[number] = (number, cells, "create", str(error))
             continue
-        rows.append((number, cells, account, address))
-    existing = _existing_by_siret(_normalized_siret(account) for _n, _c, account, _a in rows)
-    for number, cells, account, address in rows:
+        parsed.append((number, cells, account, address))
+    existing = _existing_by_siret(_normalized_siret(account) for _n, _c, account, _a in parsed)
+    actor, role = membership.user, membership.role
+    creates: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any]]] = []
+    updates: list[tuple[int, list[parsing.Cell], dict[str, Any], dict[str, Any], Account]] = []
+    for number, cells, account, address in parsed:
         siret = _normalized_siret(account)
         action, reason = _action(job, siret in existing, siret)
         if not reason and siret and action != "skip":
             if siret in seen:
                 reason = _("This SIRET is already on an earlier row of the file.")
             seen.add(siret)
-        if reason:
-            rejects.append(_reject(number, reason, cells))
+        if not reason and action == "update":
+            current = existing[siret]
+            try:
+                _check_required(account, required)
+            except ValidationError as error:
+                reason = _reason(error)
+            else:
+                if not actor.has_perm("accounts.change_account", current):
+                    reason = _("Your role may not change this existing account.")
+                else:
+                    updates.append((number, cells, account, address, current))
+                    continue
+        elif not reason and action == "create":
+            creates.append((number, cells, account, address))
             continue
-        if action == "skip":
-            counts["skipped"] += 1
-            continue
-        try:
-            with transaction.atomic():  # a savepoint: a rejected row leaves nothing behind
-                if action == "update":
-                    _check_required(account, required)
-                _write_row(job, account, address, existing.get(siret), membership=membership)
-        except ValidationError as error:
-            rejects.append(_reject(number, _reason(error), cells))
-            continue
-        except IntegrityError:
-            rejects.append(_reject(number, _("Another account already has this SIRET."), cells))
-            continue
-        counts["created" if action == "create" else "updated"] += 1
+        outcomes[number] = (number, cells, action, reason)
+    # The updates first: a new account is then compared with the accounts as this file leaves them.
+    updated = account_services.account_update_many(
+        actor=actor,
+        changes=[(current, account) for _n, _c, account, _a, current in updates],
+        head_offices=[address or None for _n, _c, _a, address, _current in updates],
+        role=role,
+        commit=commit,
+    )
+    for (number, cells, *_rest), result in zip(updates, updated, strict=True):
+        outcomes[number] = (number, cells, "update", _result_reason(result))
+    created = account_services.account_create_many(
+        tenant=job.tenant,
+        actor=actor,
+        rows=[account for _n, _c, account, _a in creates],
+        head_offices=[address or None for _n, _c, _a, address in creates],
+        role=role,
+        commit=commit,
+    )
+    for (number, cells, *_rest), result in zip(creates, created, strict=True):
+        outcomes[number] = (number, cells, "create", _result_reason(result))
+    return [outcomes[number] for number, _cells in chunk]
 
 
-def _write_row(
-    job: ImportJob,
-    account: dict[str, Any],
-    address: dict[str, Any],
-    current: Account | None,
-    *,
-    membership: Membership,
-) -> None:
-    actor, role = membership.user, membership.role
-    if current is not None and not actor.has_perm("accounts.change_account", current):
-        raise ValidationError(_("Your role may not change this existing account."))
-    if current is None:
-        # With the head office, so that the likely-duplicates check sees the postal code too.
-        account_services.account_create(
-            tenant=job.tenant, actor=actor, data=account, role=role, head_office=address or None
-        )
-        return
-    record = account_services.account_update(account=current, actor=actor, data=account, role=role).record
-    if address:
-        account_services.address_save(
-            account=record, kind=Address.Kind.HEAD_OFFICE, data=address, actor=actor
-        )
+def _result_reason(result: Account | ValidationError) -> str:
+    return _reason(result) if isinstance(result, ValidationError) else ""
 
 
 def _chunks[T](items: Iterator[T], size: int) -> Iterator[list[T]]:

@@ -429,6 +429,7 @@ def test_the_query_count_of_a_batch_does_not_grow_with_its_rows(tenant, admin) -
     assert queries_for(10, seed=1_000) == queries_for(300, seed=2_000)
 
 
+@pytest.mark.slow
 def test_a_100000_row_contact_file_imports_whole(tenant, admin) -> None:
     # One test at scale: no row cap. 1,000 accounts of 100 contacts (the likely-duplicates rule
     # compares each new contact's name with those already at its company), plain rows without phones

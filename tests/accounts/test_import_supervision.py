@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from accounts.imports import services, supervision
+from accounts.imports import parsing, services, supervision
 from accounts.imports.models import ImportJob
 from accounts.imports.tasks import import_stalled_sweep, import_stalled_sweep_all
 from crm.models import Membership
@@ -37,14 +37,15 @@ def test_an_import_stops_when_its_author_loses_the_right_mid_run(
 ) -> None:
     author = member(tenant, Role.FIELD_SALES_REP)
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
-    write_row = services._write_row
+    account_rows = services._account_rows
 
-    def write_then_lose_the_right(job, account, *args, **kwargs):
-        write_row(job, account, *args, **kwargs)
-        if account["legal_name"] == "Lot Un B":  # an admin acts while the first batch runs
-            Membership.objects.filter(pk=author.pk).update(**change)
+    def write_then_lose_the_right(job, chunk, **kwargs):
+        outcomes = account_rows(job, chunk, **kwargs)
+        if any(parsing.cell_text(cells[0]) == "Lot Un B" for _number, cells in chunk):
+            Membership.objects.filter(pk=author.pk).update(**change)  # an admin acts during the first batch
+        return outcomes
 
-    monkeypatch.setattr(services, "_write_row", write_then_lose_the_right)
+    monkeypatch.setattr(services, "_account_rows", write_then_lose_the_right)
     job = create_job(tenant, author, FILE)
 
     job = services.import_run(job=job)

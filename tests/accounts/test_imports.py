@@ -17,19 +17,25 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook
 
+from accounts import identifiers
 from accounts.imports import parsing, services
 from accounts.imports.models import ImportJob
 from accounts.imports.tasks import import_run_task
-from accounts.models import Account, Address
+from accounts.models import Account, Address, TerritoryRule
 from crm.celery import app as celery_app
 from crm.models import Membership, Tenant, User
 from crm.roles import Role
 from crm.tenancy import tenant_scope
+from governance import search
+from governance.models import Territory
 from tests.accounts.factories import AccountFactory, valid_siret
+from tests.accounts.test_contact_imports import name_of
 from tests.crm.test_jobs import worker_environment
 from tests.factories import MembershipFactory
 
@@ -314,14 +320,15 @@ def test_a_batch_failing_unexpectedly_is_rolled_back_reported_and_the_next_batch
     tenant, admin, monkeypatch
 ) -> None:
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
-    write_row = services._write_row
+    account_rows = services._account_rows
 
-    def write_or_fail(job, account, *args, **kwargs):
-        if account["legal_name"] == "Lot Deux B":
+    def write_or_fail(job, chunk, **kwargs):
+        outcomes = account_rows(job, chunk, **kwargs)  # "Lot Deux A" is written, then the batch fails
+        if any(parsing.cell_text(cells[0]) == "Lot Deux B" for _number, cells in chunk):
             raise RuntimeError("the database went away")
-        return write_row(job, account, *args, **kwargs)
+        return outcomes
 
-    monkeypatch.setattr(services, "_write_row", write_or_fail)
+    monkeypatch.setattr(services, "_account_rows", write_or_fail)
     content = b"Nom\nLot Un A\nLot Un B\nLot Deux A\nLot Deux B\nLot Trois A\n"
 
     job = services.import_run(job=create_job(tenant, admin, content))
@@ -438,6 +445,186 @@ def test_rows_in_several_batches_with_a_broken_row_in_the_middle(tenant, admin) 
         assert Account.objects.get(legal_name="Entreprise numéro 1199").estimated_potential == Decimal(
             "1199.50"
         )
+
+
+def test_likely_duplicates_within_one_batch_count_only_the_rows_written(tenant, admin) -> None:
+    # Rows of one batch are checked together: a row like an earlier row of the file is a likely duplicate
+    # when that earlier row is written, not when it was itself rejected.
+    first, second, third = valid_siret(41), valid_siret(42), valid_siret(43)
+    lines = [
+        "Raison sociale;SIRET;Site web;Adresse;CP;Ville",
+        f"Boulangerie Petit;{first};www.petit.fr;1 rue Haute;75002;Paris",
+        f"Boulangerie Petitte;{second};;2 rue Haute;75002;Paris",  # like line 2
+        f"Atelier Roux;{third};https://petit.fr/contact;3 rue Basse;69001;Lyon",  # line 2's website
+        f"Petit Établissement Deux;{valid_siret(41, establishment=2)};;4 rue Basse;13001;Marseille",
+        "Garage Moreau;;;5 rue Neuve;pas-un-cp;Nantes",  # rejected: its postal code
+        "Garage Moreaux;;;6 rue Neuve;44000;Nantes",  # like line 6, which was not written
+    ]
+    job = create_job(tenant, admin, "\n".join(lines).encode())
+
+    job = services.import_run(job=job)
+
+    reasons = {reject["row"]: reject["reason"] for reject in job.rejects}
+    duplicate = "This looks like a record that already exists. (%s)"
+    assert reasons == {
+        3: duplicate % "similar name in the same postal code",
+        4: duplicate % "same website",
+        5: duplicate % "same SIREN",
+        6: "Postal code (head office): " + reasons[6].split(": ", 1)[1],
+    }
+    assert sorted(accounts_of(tenant)) == ["Boulangerie Petit", "Garage Moreaux"]
+
+
+def test_the_check_finds_what_the_run_will_refuse_and_writes_nothing(tenant, admin) -> None:
+    siret = valid_siret(61)
+    with tenant_scope(tenant):
+        existing = AccountFactory(
+            legal_name="Boulangerie Petit", owner=admin.user, website="https://petit.fr"
+        )
+        Address.objects.create(
+            tenant=tenant, account=existing, kind=Address.Kind.HEAD_OFFICE, line1="1 rue Vieille",
+            postal_code="75002", city="Paris",
+        )  # fmt: skip
+        history_before = Account.history.count()
+    lines = [
+        "Raison sociale;SIRET;Site web;Adresse;CP;Ville",
+        "Boulangerie Petitte;;;2 rue Haute;75002;Paris",  # like the stored account
+        f"Atelier Neuf;{siret};www.petit.fr/atelier;3 rue Basse;69001;Lyon",  # its website
+        f"Atelier Neuf Bis;{valid_siret(62)};;4 rue Basse;69001;Lyon",
+    ]
+    job = create_job(tenant, admin, "\n".join(lines).encode())
+
+    with tenant_scope(tenant), translation.override("en"):
+        report = services.import_dry_run(job=job)
+
+    duplicate = "This looks like a record that already exists. (%s)"
+    assert (report.total, report.valid, report.to_create, report.error_count) == (3, 1, 1, 2)
+    assert [(error["row"], error["reason"]) for error in report.errors] == [
+        (2, duplicate % "similar name in the same postal code"),
+        (3, duplicate % "same website"),
+    ]
+    with tenant_scope(tenant):
+        assert Account.objects.count() == 1
+        assert Address.objects.count() == 1
+        assert Account.history.count() == history_before
+
+
+def test_an_update_with_a_new_head_office_moves_the_account_by_the_rules_in_one_history_row(
+    tenant, admin
+) -> None:
+    siret = valid_siret(51)
+    with tenant_scope(tenant):
+        nord = Territory.objects.create(name="Nord")
+        TerritoryRule.objects.create(territory=nord, country="FR", postal_code_prefix="59")
+        existing = AccountFactory(legal_name="Delta", siret=siret, siren=siret[:9], owner=admin.user)
+        Address.objects.create(
+            tenant=tenant, account=existing, kind=Address.Kind.HEAD_OFFICE, line1="1 rue Vieille",
+            postal_code="75002", city="Paris",
+        )  # fmt: skip
+    content = f"SIRET;Raison sociale;Adresse;CP;Ville\n{siret};Delta Nord;8 place du Théâtre;59000;Lille\n"
+    job = create_job(tenant, admin, content.encode())
+    with tenant_scope(tenant):
+        services.import_set_mapping(job=job, mapping=job.mapping, mode="create_or_update")
+
+    job = run(tenant, job)
+
+    assert (job.updated_count, job.rejected_count) == (1, 0)
+    with tenant_scope(tenant):
+        account = Account.objects.get(pk=existing.pk)
+        head_office = Address.objects.get(account=account)
+        history = list(account.history.order_by("history_id"))
+        address_author = head_office.history.latest().history_user_id
+        [found] = [result for result in search.search(admin, "Lille") if result.object_id == account.pk]
+    assert (account.legal_name, account.territory_id, account.version) == ("Delta Nord", nord.pk, 2)
+    assert (head_office.line1, head_office.postal_code, head_office.city) == (
+        "8 place du Théâtre",
+        "59000",
+        "Lille",
+    )
+    # The factory's creation, then one change by the import's author (its move in the same row).
+    assert [(row.history_type, row.history_user_id) for row in history] == [
+        ("+", None),
+        ("~", admin.user_id),
+    ]
+    assert history[-1].territory_id == nord.pk
+    assert address_author == admin.user_id
+    assert found.title == "Delta Nord"
+
+
+def test_the_query_count_of_an_account_batch_does_not_grow_with_its_rows(tenant, admin) -> None:
+    with tenant_scope(tenant):
+        nord = Territory.objects.create(name="Nord")
+        TerritoryRule.objects.create(territory=nord, country="FR", postal_code_prefix="59")
+
+    def queries_for(count: int, seed: int) -> int:
+        lines = ["Raison sociale;SIRET;TVA intracommunautaire;Site web;Adresse;CP;Ville"]
+        with tenant_scope(tenant):
+            for n in range(seed, seed + count, 2):  # every other row updates an account already there
+                siret = valid_siret(n)
+                account = AccountFactory(legal_name=f"Ancien {name_of(n)}", siret=siret, siren=siret[:9])
+                Address.objects.create(
+                    tenant=tenant, account=account, kind=Address.Kind.HEAD_OFFICE, line1="1 rue Vieille",
+                    postal_code="75002", city="Paris",
+                )  # fmt: skip
+        for n in range(seed, seed + count):
+            siret = valid_siret(n)
+            vat = identifiers.french_vat_for_siren(siret[:9])
+            postal_code = f"{59 if n % 3 else 13}{n % 100:03d}"
+            lines.append(
+                f"{name_of(n)};{siret};{vat};www.{name_of(n).lower()}.fr;{n} rue Neuve;{postal_code};Lille"
+            )
+        job = create_job(tenant, admin, "\n".join(lines).encode())
+        with tenant_scope(tenant):
+            job = services.import_set_mapping(job=job, mapping=job.mapping, mode="create_or_update")
+        with CaptureQueriesContext(connection) as captured:
+            job = services.import_run(job=job)
+        assert (job.created_count, job.updated_count, job.rejected_count) == (count // 2, count // 2, 0)
+        return len(captured)
+
+    assert queries_for(10, seed=1_000) == queries_for(300, seed=2_000)
+    with tenant_scope(tenant):
+        assert Account.objects.filter(territory=nord).count() == 2 * 310 // 3 + 1
+
+
+@pytest.mark.slow
+def test_a_100000_row_account_file_imports_whole(tenant, admin) -> None:
+    # One test at scale: no row cap. Rows as people send them: varied names, postal codes all over
+    # France, websites, VAT numbers, valid SIRETs; every likely-duplicate check runs on each row.
+    # Throughput is measured outside the suite.
+    lines = ["Raison sociale;SIRET;TVA intracommunautaire;Site web;Forme juridique;Adresse;Code postal;Ville"]
+    forms = ["SAS", "SARL", "SA", "EURL", "SCI"]
+    for n in range(100_000):
+        siret = valid_siret(n)
+        name = f"{name_of(n)} {name_of(-n)}"
+        postal_code = f"{n % 95 + 1:02d}{n // 95 % 100 * 10:03d}"
+        lines.append(
+            f"{name};{siret};{identifiers.french_vat_for_siren(siret[:9])};www.{name_of(n).lower()}.fr;"
+            f"{forms[n % 5]};{n % 200 + 1} rue de la Gare;{postal_code};Ville {n % 97}"
+        )
+    lines[50_001] = f"Entreprise cassée;{valid_siret(100_001)[:13]}9;;;;1 rue Haute;75002;Paris"
+    job = create_job(tenant, admin, "\n".join(lines).encode())
+
+    job = services.import_run(job=job)
+
+    assert (job.status, job.total_rows, job.processed_rows) == (ImportJob.Status.DONE, 100_000, 100_000)
+    assert (job.created_count, job.rejected_count) == (99_999, 1)
+    assert [reject["row"] for reject in job.rejects] == [50_002]
+    assert job.rejects[0]["reason"].startswith("SIRET: ")
+    with tenant_scope(tenant):
+        assert Account.objects.count() == 99_999
+        assert Account.history.count() == 99_999
+        assert Address.objects.filter(kind=Address.Kind.HEAD_OFFICE).count() == 99_999
+        last = Account.objects.get(siret=valid_siret(99_999))
+        head_office = Address.objects.get(account=last)
+    assert (last.legal_name, last.website_domain, last.owner_id) == (
+        f"{name_of(99_999)} {name_of(-99_999)}",
+        f"{name_of(99_999).lower()}.fr",
+        admin.user_id,
+    )
+    assert (head_office.postal_code, head_office.city) == (
+        f"{99_999 % 95 + 1:02d}{99_999 // 95 % 100 * 10:03d}",
+        f"Ville {99_999 % 97}",
+    )
 
 
 # The pages ----------------------------------------------------------------------------------------
