@@ -21,10 +21,10 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext as _
 
+from accounts.dedup.rules import Rules, duplicate_rules
 from accounts.models import Account, Address, Contact
 from crm.tenancy import current_tenant
 
-NAME_SIMILARITY = 0.6
 LIMIT = 10
 _REASONS = {
     "siren": lambda: _("same SIREN"),
@@ -39,6 +39,35 @@ class Duplicate:
     reasons: list[str] = field(default_factory=list)
 
 
+# The reason labels and the tenant's rule (accounts.dedup.rules) each belongs to.
+REASON_RULES = {
+    "same SIRET": "siren",
+    "same SIREN": "siren",
+    "same VAT number": "vat",
+    "same website": "website",
+    "similar name in the same postal code": "name_postcode",
+    "same e-mail": "email",
+    "same phone number": "phone",
+    "similar name at the same company": "name_account",
+}
+
+
+def _rules() -> Rules:
+    return duplicate_rules()
+
+
+def _off(rules: Rules) -> set[str]:
+    """The reasons (in the active language) of the rules the tenant turned off."""
+    return {_(label) for label, code in REASON_RULES.items() if not rules.on(code)}
+
+
+def _keep(found: list[Duplicate], rules: Rules) -> list[Duplicate]:
+    off = _off(rules)
+    for item in found:
+        item.reasons = [reason for reason in item.reasons if reason not in off]
+    return [item for item in found if item.reasons]
+
+
 def website_domain(url: str) -> str:
     host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
     return host.removeprefix("www.").lower()
@@ -47,6 +76,7 @@ def website_domain(url: str) -> str:
 def account_duplicates(data: dict[str, Any], *, exclude_pk: int | None = None) -> list[Duplicate]:
     """Accounts that look like the one described by `data` (already normalised), strongest first."""
     found: dict[int, Duplicate] = {}
+    rules = _rules()
 
     def add(queryset: Any, reason: str) -> None:
         for account in queryset.exclude(pk=exclude_pk)[:LIMIT]:
@@ -72,11 +102,11 @@ def account_duplicates(data: dict[str, Any], *, exclude_pk: int | None = None) -
             .annotate(
                 similarity=TrigramSimilarity(Unaccent(Lower("legal_name")), Unaccent(Lower(Value(name))))  # type: ignore[arg-type]
             )
-            .filter(similarity__gte=NAME_SIMILARITY)
+            .filter(similarity__gte=rules.name_similarity)
             .order_by("-similarity")
         )
         add(similar, _("similar name in the same postal code"))
-    return sorted(found.values(), key=lambda item: -len(item.reasons))
+    return sorted(_keep(list(found.values()), rules), key=lambda item: -len(item.reasons))
 
 
 def account_duplicates_many(rows: list[dict[str, Any]]) -> BatchDuplicates:
@@ -85,6 +115,7 @@ def account_duplicates_many(rows: list[dict[str, Any]]) -> BatchDuplicates:
     the reasons each row looks like an account already stored, and like an earlier row of the batch.
     Reasons only: the caller may not be allowed to see the matching accounts."""
     found = BatchDuplicates(existing=[[] for _row in rows], earlier=[[] for _row in rows])
+    rules = _rules()
 
     def values(name: str) -> set[str]:
         return {row[name] for row in rows if row.get(name)}
@@ -123,7 +154,7 @@ def account_duplicates_many(rows: list[dict[str, Any]]) -> BatchDuplicates:
         if name and postal_code:
             named.append((position, postal_code, name))
     similar = _("similar name in the same postal code")
-    for position, earlier in _similar_names_in_same_postal_code(named):
+    for position, earlier in _similar_names_in_same_postal_code(named, rules.name_similarity):
         if earlier is None:
             found.existing[position].append(similar)
         else:
@@ -141,6 +172,9 @@ def account_duplicates_many(rows: list[dict[str, Any]]) -> BatchDuplicates:
                     continue  # the same establishment: the SIRET check's business
                 found.earlier[position].append((earlier, _REASONS[name]()))
             earlier_rows.setdefault((name, value), []).append(position)
+    off = _off(rules)
+    found.existing = [[reason for reason in reasons if reason not in off] for reasons in found.existing]
+    found.earlier = [[pair for pair in pairs if pair[1] not in off] for pairs in found.earlier]
     return found
 
 
@@ -158,7 +192,9 @@ class BatchDuplicates:
         return sorted(set(reasons))
 
 
-def _similar_names_in_same_postal_code(named: list[tuple[int, str, str]]) -> set[tuple[int, int | None]]:
+def _similar_names_in_same_postal_code(
+    named: list[tuple[int, str, str]], similarity: float
+) -> set[tuple[int, int | None]]:
     """(position, None) for a row whose name is very similar to a stored account's with its head office
     in the same postal code, (position, earlier position) for one similar to an earlier row's: one
     query, the rows as VALUES, the head offices found by their postal code's index."""
@@ -195,12 +231,13 @@ def _similar_names_in_same_postal_code(named: list[tuple[int, str, str]]) -> set
         WHERE SIMILARITY(UNACCENT(LOWER(earlier.name)), UNACCENT(LOWER(later.name))) >= %s
     """  # noqa: S608 -- only placeholders are interpolated
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*parameters, tenant_id, tenant_id, NAME_SIMILARITY, NAME_SIMILARITY])
+        cursor.execute(sql, [*parameters, tenant_id, tenant_id, similarity, similarity])
         return {(position, earlier) for position, earlier in cursor.fetchall()}
 
 
 def contact_duplicates(data: dict[str, Any], *, exclude_pk: int | None = None) -> list[Duplicate]:
     found: dict[int, Duplicate] = {}
+    rules = _rules()
 
     def add(queryset: Any, reason: str) -> None:
         for contact in queryset.exclude(pk=exclude_pk).select_related("account")[:LIMIT]:
@@ -223,10 +260,10 @@ def contact_duplicates(data: dict[str, Any], *, exclude_pk: int | None = None) -
                     Unaccent(Lower(Value(full_name))),  # type: ignore[arg-type]
                 )
             )
-            .filter(similarity__gte=NAME_SIMILARITY)
+            .filter(similarity__gte=rules.name_similarity)
         )
         add(similar, _("similar name at the same company"))
-    return sorted(found.values(), key=lambda item: -len(item.reasons))
+    return sorted(_keep(list(found.values()), rules), key=lambda item: -len(item.reasons))
 
 
 def contact_duplicate_reasons_many(rows: list[dict[str, Any]]) -> list[list[str]]:
@@ -234,6 +271,7 @@ def contact_duplicate_reasons_many(rows: list[dict[str, Any]]) -> list[list[str]
     one: `contact_duplicates`' rules in at most three queries whatever the number of rows (the import's
     batches). Reasons only: the caller may not be allowed to see the matching contacts."""
     reasons: list[list[str]] = [[] for _row in rows]
+    rules = _rules()
     emails = {row["email"] for row in rows if row.get("email")}
     if emails:
         taken = set(Contact.objects.filter(email__in=emails).values_list("email", flat=True))
@@ -257,16 +295,17 @@ def contact_duplicate_reasons_many(rows: list[dict[str, Any]]) -> list[list[str]
         if account_id and full_name:
             named.append((position, account_id, full_name))
     if named:
-        for position in _similar_names_at_same_account(named):
+        for position in _similar_names_at_same_account(named, rules.name_similarity):
             reasons[position].append(_("similar name at the same company"))
-    return reasons
+    off = _off(rules)
+    return [[reason for reason in found if reason not in off] for found in reasons]
 
 
 def _pk(value: Any) -> int | None:
     return getattr(value, "pk", value) if value is not None else None
 
 
-def _similar_names_at_same_account(named: list[tuple[int, int, str]]) -> set[int]:
+def _similar_names_at_same_account(named: list[tuple[int, int, str]], similarity: float) -> set[int]:
     """The positions whose name is very similar to a contact's at the same account: one query joining
     the rows (as VALUES) to the contacts, with the similarity `contact_duplicates` uses."""
     values = ", ".join(["(%s, %s::bigint, %s)"] * len(named))
@@ -282,5 +321,5 @@ def _similar_names_at_same_account(named: list[tuple[int, int, str]]) -> set[int
         ) >= %s
     """  # noqa: S608 -- only placeholders are interpolated
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*parameters, current_tenant().pk, NAME_SIMILARITY])
+        cursor.execute(sql, [*parameters, current_tenant().pk, similarity])
         return {position for (position,) in cursor.fetchall()}

@@ -14,7 +14,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_import_mapping_per_kind'),
+        ('accounts', '0010_duplicate_rules'),
         ('crm', '0006_saved_views'),
         ('governance', '0007_search_paging'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -81,3 +81,22 @@ def test_the_rules_are_set_once_in_the_tenant_admin_with_their_history(tenant, m
         assert (rules.account_same_vat, rules.name_similarity) == (False, Decimal("0.80"))
         assert rules.history.get().history_user == admin.user
     assert client.get(url).status_code == 403  # one row per company: change it, do not add another
+
+
+def test_the_create_time_checks_follow_the_rules_too(tenant, member) -> None:
+    from accounts.duplicates import account_duplicates, contact_duplicate_reasons_many
+
+    owner = member(tenant, Role.SALES_DIRECTOR)
+    websites_and_names(tenant, owner.user)
+    data = {"legal_name": "Boulangerie Martin", "postal_code": "59000", "website": "eaux-leman.fr"}
+    with tenant_scope(tenant):
+        before = sorted(reason for item in account_duplicates(data) for reason in item.reasons)
+        DuplicateRules.objects.create(account_same_website=False, contact_same_email=False)
+        after = sorted(reason for item in account_duplicates(data) for reason in item.reasons)
+        from tests.accounts.factories import ContactFactory
+
+        ContactFactory(email="anne@leman.fr")
+        contact_reasons = contact_duplicate_reasons_many([{"email": "anne@leman.fr"}])
+    assert len(before) == 4  # the website twice, the name twice
+    assert len(after) == 2  # the names only
+    assert contact_reasons == [[]]
