@@ -120,6 +120,26 @@ def status_outcome(status: int) -> str:
     return STATUS_OUTCOMES.get(status, f"status {status}")
 
 
+def written(outcome: str, *, changed: bool) -> str:
+    """A write's outcome, checked against the database: an allowed write must have happened and a
+    refused one must have left nothing behind."""
+    if (outcome == "allow") is changed:
+        return outcome
+    return f"{outcome}, but the database says {'changed' if changed else 'unchanged'}"
+
+
+def record_value(record: models.Model, name: str) -> Any:
+    """A field as stored now, read in the record's own tenant."""
+    model = type(record)
+    with tenant_scope(record.tenant):  # type: ignore[attr-defined]
+        return model.objects.filter(pk=record.pk).values_list(name, flat=True).get()  # type: ignore[attr-defined]
+
+
+def created_in(tenant: Tenant, model: type[models.Model], **lookup: Any) -> bool:
+    with tenant_scope(tenant):
+        return model.objects.filter(**lookup).exists()  # type: ignore[attr-defined]
+
+
 def listed(present: bool) -> str:
     return "allow" if present else "hidden"
 
@@ -246,11 +266,15 @@ def _account_api(world: World, client: Client) -> Outcomes:
             {"trade_name": "Changé par la matrice", "version": account.version},
             content_type="application/json",
         )
-        outcomes[relation, "edit"] = status_outcome(response.status_code)
+        changed = record_value(account, "trade_name") == "Changé par la matrice"
+        outcomes[relation, "edit"] = written(status_outcome(response.status_code), changed=changed)
     created = client.post(
         "/api/v1/accounts/", {"legal_name": "Matrice créé"}, content_type="application/json"
     )
-    outcomes["new", "create"] = status_outcome(created.status_code)
+    outcomes["new", "create"] = written(
+        status_outcome(created.status_code),
+        changed=created_in(world.tenant, Account, legal_name="Matrice créé", owner=world.viewer.user),
+    )
     return outcomes
 
 
@@ -323,7 +347,8 @@ def _contact_api(world: World, client: Client) -> Outcomes:
             {"job_title": "Changé par la matrice", "version": contact.version},
             content_type="application/json",
         )
-        outcomes[relation, "edit"] = status_outcome(response.status_code)
+        changed = record_value(contact, "job_title") == "Changé par la matrice"
+        outcomes[relation, "edit"] = written(status_outcome(response.status_code), changed=changed)
     # Attached to the viewer's own account: a key that reaches no account has none to attach it to.
     created = client.post(
         "/api/v1/contacts/",
@@ -335,7 +360,10 @@ def _contact_api(world: World, client: Client) -> Outcomes:
         },
         content_type="application/json",
     )
-    outcomes["new", "create"] = status_outcome(created.status_code)
+    outcomes["new", "create"] = written(
+        status_outcome(created.status_code),
+        changed=created_in(world.tenant, Contact, last_name="Matrice-créé"),
+    )
     return outcomes
 
 
