@@ -313,3 +313,47 @@ def test_api_does_not_take_a_ids_in_bodies_or_filters(world: World) -> None:
         for path in ("/api/v1/accounts/", "/api/v1/contacts/"):
             attack("GET", path, query, api=True)
     attack.assert_clean()
+
+
+# The judge itself: each check must be able to fail. ---------------------------------------------
+
+
+def test_the_judge_reports_a_leak_a_found_object_and_a_server_error(world: World) -> None:
+    from django.http import HttpResponse
+
+    attacker = Attacker(world)
+    route = Route(
+        urlconf="tenant", name="accounts:account_detail", template="", parameters={}, callback=lambda: None
+    )
+    attempt = Attempt(route, "GET", f"/t/bravo/accounts/{world['account'].pk}/", True)
+    page = f"<h1>{world['account'].legal_name}</h1><p>{world['contact'].email}</p>"
+
+    assert attacker.judge(attempt, HttpResponse(page)) == [
+        f"{attempt}: answered 200, expected 404",
+        f"{attempt}: the answer (200) shows A's values "
+        f"['ZZ-ALPHA-CONFIDENTIEL', 'alpha-confidentiel.example']",
+    ]
+    assert attacker.judge(attempt, HttpResponse(status=500)) == [f"{attempt}: server error 500"]
+    assert attacker.judge(attempt, HttpResponse(status=404)) == []
+    # An id of A in a body counts as a leak, unless the attacker sent it itself.
+    listing = Attempt(route, "GET", "/t/bravo/accounts/", False)
+    assert attacker.judge(listing, HttpResponse(f'<a href="/accounts/{world["account"].pk}/">')) == [
+        f"{listing}: the answer (200) shows A's values ['{world['account'].pk}']"
+    ]
+
+
+def test_the_snapshot_sees_a_change_and_a_row_of_b_pointing_at_a(world: World) -> None:
+    from accounts.models import Account
+
+    before = snapshot(world)
+    with tenant_scope(world.tenant_a):
+        Account.objects.filter(pk=world["account"].pk).update(trade_name="Changed")
+    with tenant_scope(world.tenant_b):
+        Account.objects.filter(pk=world.b_account.pk).update(owner_id=world.a_admin.user_id)
+
+    assert changes(before, snapshot(world)) == [
+        f"accounts.Account: added [], removed [], changed ['{world['account'].pk}']"
+    ]
+    assert f"accounts.Account.owner of B points at A's crm.User [{world.b_account.pk}]" in foreign_references(
+        world, before
+    )
