@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm.admin_site import tenant_admin
 from crm.tenancy import tenant_scope
 from tests.security.attack import (
     Attacker,
@@ -40,7 +41,7 @@ def world(db: None) -> World:
     return build_world()
 
 
-def attack_all(world: World, attempts: list[Attempt]) -> list[str]:
+def attack_all(world: World, attempts: list[Attempt], statuses: list[int] | None = None) -> list[str]:
     """Send every attempt; after each route, compare A's rows with the snapshot taken before."""
     attacker = Attacker(world)
     before = snapshot(world)
@@ -50,7 +51,10 @@ def attack_all(world: World, attempts: list[Attempt]) -> list[str]:
         by_route.setdefault(attempt.route, []).append(attempt)
     for route, route_attempts in by_route.items():
         for attempt in route_attempts:
-            problems.extend(attacker.judge(attempt, attacker.send(attempt)))
+            response = attacker.send(attempt)
+            if statuses is not None:
+                statuses.append(response.status_code)
+            problems.extend(attacker.judge(attempt, response))
         changed = changes(before, snapshot(world))
         if changed:
             problems.append(f"{route}: changed A's data: {changed}")
@@ -68,8 +72,29 @@ def assert_every_route_is_attacked(world: World, *, tenant_urlconf: str | None =
 def test_every_route_refuses_tenant_a_objects(world: World) -> None:
     attempts = assert_every_route_is_attacked(world)
     assert len(attempts) > 300  # the resolver was walked: pages, tenant admin, API
-    problems = attack_all(world, attempts)
+    statuses: list[int] = []
+    problems = attack_all(world, attempts, statuses)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+    # B's own lists, forms and admin pages answered: the attacker was logged in all along.
+    assert statuses.count(200) > 50
+
+
+def test_the_attacker_is_really_logged_in_to_b(world: World) -> None:
+    """The control: the same identities reach B's own records, so the 404s above are refusals of A's."""
+    attacker = Attacker(world)
+    route = Route(urlconf="tenant", name="control", template="", parameters={}, callback=lambda: None)
+    pages = {
+        f"/t/bravo/accounts/{world.b_account.pk}/": False,
+        f"/t/bravo/accounts/contacts/{world.b_contact.pk}/": False,
+        "/t/bravo/admin/governance/team/": False,
+        f"/api/v1/accounts/{world.b_account.pk}/": True,
+        f"/api/v1/contacts/{world.b_contact.pk}/": True,
+    }
+    for path, as_api_key in pages.items():
+        response = attacker.send(Attempt(route, "GET", path, False, as_api_key=as_api_key))
+        assert response.status_code == 200, path
+    response = attacker.send(Attempt(route, "GET", "/t/bravo/search/", False, query="q=Bravo Client"))
+    assert "Bravo Client" in response.text
 
 
 def test_every_api_operation_of_the_schema_is_attacked(world: World) -> None:
@@ -197,6 +222,19 @@ def test_search_lists_and_exports_never_find_a(world: World) -> None:
             "accounts/contacts/export/csv/",
         ):
             attack("GET", path, query)
+    # The tenant admin's lists, searched and filtered with A's values, and its autocomplete.
+    for model in tenant_admin._registry:
+        path = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
+        attack("GET", path, f"q={MARKER}")
+        attack("GET", path, f"q={world['contact'].email}")
+        attack(
+            "GET", path, f"team__id__exact={world['team'].pk}&territory__id__exact={world['territory'].pk}"
+        )
+    attack(
+        "GET",
+        "admin/autocomplete/",
+        "app_label=accounts&model_name=territoryrule&field_name=territory&term=ZZ",
+    )
     attack.assert_clean()
 
 
