@@ -13,7 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.http import HttpResponse
 from django.test import Client
 
@@ -233,6 +233,30 @@ def snapshot(world: World) -> dict[str, list[dict[str, Any]]]:
             SecurityEvent.objects.filter(user_id__in=user_ids).order_by("pk").values()
         )
     return rows
+
+
+def fingerprint(world: World) -> list[tuple[str, str | None]]:
+    """One query: a digest of every row of A per table (the cheap check run after each route)."""
+    user_ids = [world.a_admin.user_id, world.a_rep.user_id]
+    parts, params = [], []
+    sources: list[tuple[type[models.Model], str, list[Any]]] = [
+        (model, "tenant_id = %s", [world.tenant_a.pk]) for model in _tenant_models()
+    ]
+    sources += [
+        (User, "id = ANY(%s)", [user_ids]),
+        (Tenant, "id = %s", [world.tenant_a.pk]),
+        (SecurityEvent, "user_id = ANY(%s)", [user_ids]),
+    ]
+    for model, where, values in sources:
+        table = connection.ops.quote_name(model._meta.db_table)
+        pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+        parts.append(
+            f"SELECT %s AS label, md5(string_agg(t::text, ',' ORDER BY t.{pk})) FROM {table} t WHERE {where}"  # noqa: S608
+        )
+        params += [model._meta.label, *values]
+    with tenant_scope(world.tenant_a), connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return list(cursor.fetchall())
 
 
 def changes(before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]) -> list[str]:

@@ -19,6 +19,7 @@ from tests.security.attack import (
     Attempt,
     changes,
     fill,
+    fingerprint,
     foreign_references,
     plan,
     snapshot,
@@ -44,7 +45,7 @@ def world(db: None) -> World:
 def attack_all(world: World, attempts: list[Attempt], statuses: list[int] | None = None) -> list[str]:
     """Send every attempt; after each route, compare A's rows with the snapshot taken before."""
     attacker = Attacker(world)
-    before = snapshot(world)
+    before, before_digest = snapshot(world), fingerprint(world)
     problems: list[str] = []
     by_route: dict[Route, list[Attempt]] = {}
     for attempt in attempts:
@@ -55,10 +56,10 @@ def attack_all(world: World, attempts: list[Attempt], statuses: list[int] | None
             if statuses is not None:
                 statuses.append(response.status_code)
             problems.extend(attacker.judge(attempt, response))
-        changed = changes(before, snapshot(world))
-        if changed:
-            problems.append(f"{route}: changed A's data: {changed}")
-            before = snapshot(world)
+        digest = fingerprint(world)
+        if digest != before_digest:
+            problems.append(f"{route}: changed A's data: {changes(before, snapshot(world))}")
+            before, before_digest = snapshot(world), digest
     problems.extend(foreign_references(world, before))
     return problems
 
@@ -395,3 +396,18 @@ def test_the_snapshot_sees_a_change_and_a_row_of_b_pointing_at_a(world: World) -
     assert f"accounts.Account.owner of B points at A's crm.User [{world.b_account.pk}]" in foreign_references(
         world, before
     )
+
+
+def test_the_fingerprint_sees_a_change_of_a_and_not_of_b(world: World) -> None:
+    from accounts.models import Account
+
+    before = fingerprint(world)
+    with tenant_scope(world.tenant_b):
+        Account.objects.filter(pk=world.b_account.pk).update(trade_name="Changed")
+    assert fingerprint(world) == before
+    with tenant_scope(world.tenant_a):
+        Account.objects.filter(pk=world["account"].pk).update(trade_name="Changed")
+    after = fingerprint(world)
+    assert [label for (label, digest), (_same, old) in zip(after, before, strict=True) if digest != old] == [
+        "accounts.Account"
+    ]
