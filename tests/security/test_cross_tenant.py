@@ -411,3 +411,19 @@ def test_the_fingerprint_sees_a_change_of_a_and_not_of_b(world: World) -> None:
     assert [label for (label, digest), (_same, old) in zip(after, before, strict=True) if digest != old] == [
         "accounts.Account"
     ]
+
+
+@pytest.mark.parametrize(
+    "label", ["crm.membership", "crm.apikey", "governance.securityevent", "governance.sensitivefieldread"]
+)
+def test_admin_delete_of_a_model_b_may_not_delete_answers_404_for_a_record_of_a(
+    world: World, label: str
+) -> None:
+    """Django checks the delete permission before it looks the object up: for models nobody may delete,
+    another tenant's id answered 403. The tenant admin now answers 404, as for any foreign record."""
+    app_label, model_name = label.split(".")
+    attacker = Attacker(world)
+    route = Route(urlconf="tenant", name=label, template="", parameters={}, callback=lambda: None)
+    path = f"/t/bravo/admin/{app_label}/{model_name}/{world[label].pk}/delete/"
+    for method in ("GET", "POST"):
+        assert attacker.send(Attempt(route, method, path, True)).status_code == 404
