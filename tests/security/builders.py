@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.tokens import default_token_generator
 from django.db import models
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -20,9 +19,8 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.dedup.models import DuplicateCandidate, DuplicateRules
 from accounts.imports import services as import_services
 from accounts.models import Account, Address, Contact, Segment, TerritoryRule
-from accounts.shares.models import AccountTeamShare, AccountUserShare
 from crm.admin_site import tenant_admin
-from crm.models import ApiKey, Membership, SavedView, Tenant
+from crm.models import Membership, SavedView, Tenant
 from crm.roles import Role
 from crm.services import api_key_create
 from crm.tenancy import tenant_scope
@@ -36,7 +34,6 @@ from governance.models import (
     ShareLevel,
     SharingDefault,
     SharingRule,
-    Team,
     Territory,
 )
 from governance.sharing import share_grant
@@ -281,10 +278,13 @@ def build_world() -> World:
         siret,
         other_siret,
         siret[:9],
+        # As French pages may print them: "412 345 678 00012", "412 345 678".
+        f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}",
+        f"{siret[:3]} {siret[3:6]} {siret[6:9]}",
         A_PHONE,
         A_PHONE_NATIONAL,
         api_key.public_id,
-        *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 70) if pk != FIRST_ID + 69),
+        *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 70)),
     ]
     return World(
         tenant_a=tenant_a,
@@ -465,22 +465,3 @@ def admin_models_without_object() -> list[str]:
         for model in tenant_admin._registry
         if model._meta.label_lower not in ADMIN_OBJECTS
     )
-
-
-__all__ = [
-    "ADMIN_OBJECTS",
-    "MARKER",
-    "PARAMETERS",
-    "ROUTES",
-    "UNNAMED_REGEX",
-    "AccountTeamShare",
-    "AccountUserShare",
-    "ApiKey",
-    "MissingBuilder",
-    "Parameter",
-    "Team",
-    "World",
-    "build_world",
-    "default_token_generator",
-    "parameter_for",
-]
