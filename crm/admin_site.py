@@ -79,6 +79,14 @@ class TenantModelAdmin(admin.ModelAdmin):
         # Another tenant's row, or none at all: the same 404, never a hint that it exists.
         raise Http404
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        # Django checks the delete or change permission before it says "no such object", so a model
+        # that allows no deletion would answer 403 for another tenant's id: answer 404 first.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return tenant_admin.has_permission(request)
 

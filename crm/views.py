@@ -86,6 +86,13 @@ def lockout(
 
 
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """The page "not found"; under /api/, the API's JSON error instead (an address no route matches,
+    such as /api/v1/accounts/-1/, is answered in the format the API documents)."""
+    if request.path_info.startswith("/api/"):
+        from rest_framework.exceptions import NotFound
+
+        body = {"code": NotFound.default_code, "message": str(NotFound.default_detail), "fields": {}}
+        return JsonResponse({"error": body}, status=404)
     return render(request, "404.html", status=404)
 
 

@@ -73,6 +73,12 @@ def share_tables_for(model_label: str) -> ShareTables | None:
     return _tables.get(model_label)
 
 
+def shareable_labels() -> list[str]:
+    """Every kind of record the sharing model applies to: those with share tables and those that
+    inherit another's shares (a contact, its account's). The permission matrix must cover each."""
+    return sorted({*_tables, *_inherited})
+
+
 def share_models() -> list[type[RecordShare]]:
     return [model for tables in _tables.values() for model in (tables.user_model, tables.team_model)]
 

@@ -34,6 +34,17 @@ def _first_code(detail: Any) -> str | None:
     return None
 
 
+def _messages(detail: Any) -> list[str]:
+    """Error messages as plain strings. A list field's errors arrive keyed by the position of the
+    wrong item ({1: ["This field may not be blank."]}): each becomes "1: This field may not be blank."
+    instead of the Python representation of the dictionary."""
+    if isinstance(detail, dict):
+        return [f"{key}: {message}" for key, value in detail.items() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item)]
+    return [str(detail)]
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
@@ -53,7 +64,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(detail, dict):
             for name, messages in detail.items():
                 target = non_field if name in ("non_field_errors", "__all__") else fields.setdefault(name, [])
-                target.extend(str(m) for m in (messages if isinstance(messages, list) else [messages]))
+                target.extend(_messages(messages))
         else:
             non_field.extend(str(m) for m in (detail if isinstance(detail, list) else [detail]))
         body = {

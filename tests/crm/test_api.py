@@ -133,3 +133,23 @@ def test_invalid_keys_from_one_address_are_throttled_before_any_lookup(tenant, s
     assert statuses == [401, 401, 401, 429]
     assert blocked_even_with_a_good_key.status_code == 429
     assert blocked_even_with_a_good_key.json()["error"]["code"] == "throttled"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/accounts/-1/", "/api/v1/nowhere/"])
+def test_an_address_no_api_route_matches_is_a_json_404(tenant, path: str) -> None:
+    secret = make_key(tenant, Role.TENANT_ADMIN)[1]
+
+    response = Client(headers={"accept-language": "en"}).get(
+        path, headers={"authorization": f"Bearer {secret}"}
+    )
+
+    assert response.status_code == 404
+    assert response["content-type"] == "application/json"
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "fields": {}}}
+
+
+def test_a_page_no_route_matches_is_still_the_html_404(tenant) -> None:
+    response = Client().get("/nowhere/")
+
+    assert response.status_code == 404
+    assert response["content-type"].startswith("text/html")

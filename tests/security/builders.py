@@ -1,0 +1,467 @@
+"""Tenant A's world, and the registry saying which of A's values to put in each route parameter.
+
+Every parameter of every discovered route must be filled from here: by route name first (`ROUTES`, for
+names such as `pk` that mean a different object on each route), then by parameter name (`PARAMETERS`).
+Admin pages of each model registered on the tenant admin take the object from `ADMIN_OBJECTS`. A route
+the registry cannot fill fails the suite (`MissingBuilder`), so no route goes unattacked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.dedup.models import DuplicateCandidate, DuplicateRules
+from accounts.imports import services as import_services
+from accounts.models import Account, Address, Contact, Segment, TerritoryRule
+from crm.admin_site import tenant_admin
+from crm.models import Membership, SavedView, Tenant
+from crm.roles import Role
+from crm.services import api_key_create
+from crm.tenancy import tenant_scope
+from governance import search
+from governance.models import (
+    Access,
+    FieldPolicy,
+    FieldRule,
+    SecurityEvent,
+    SensitiveFieldRead,
+    ShareLevel,
+    SharingDefault,
+    SharingRule,
+    Territory,
+)
+from governance.sharing import share_grant
+from tests.accounts.factories import AccountFactory, ConsentFactory, ContactFactory, valid_siret
+from tests.factories import MembershipFactory, TeamFactory, TeamMemberFactory, TenantFactory
+
+# Every name of tenant A carries this marker, so one search of a response body finds any of them.
+MARKER = "ZZ-ALPHA-CONFIDENTIEL"
+A_EMAIL_DOMAIN = "alpha-confidentiel.example"
+A_PHONE = "+33199887766"
+A_PHONE_NATIONAL = "01 99 88 77 66"
+# A's main objects get ids no other row has, so that an id in a body can be told apart from a CSRF token.
+FIRST_ID = 7_730_001
+
+
+class MissingBuilder(LookupError):
+    """A discovered route with a parameter the registry cannot fill."""
+
+
+@dataclass
+class World:
+    """Tenant A (the victim) with one of each object, and tenant B (the attacker) with its admin."""
+
+    tenant_a: Tenant
+    tenant_b: Tenant
+    a_admin: Membership
+    a_rep: Membership
+    b_admin: Membership
+    b_account: Account
+    b_contact: Contact
+    b_api_key: str
+    objects: dict[str, Any] = field(default_factory=dict)
+    secret_values: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.objects[name]
+
+
+def _history_id(obj: models.Model, *, oldest: bool = False) -> int:
+    history = obj.history.order_by("history_id" if oldest else "-history_id")  # type: ignore[attr-defined]
+    return int(history.values_list("history_id", flat=True)[0])
+
+
+def build_world() -> World:
+    """Tenant A with distinctive names, emails, SIRETs, phones and ids; tenant B with its own data."""
+    tenant_a = TenantFactory(name=f"{MARKER} Holding", slug="alpha")
+    tenant_b = TenantFactory(name="Bravo Conseil", slug="bravo")
+    objects: dict[str, Any] = {}
+    with tenant_scope(tenant_a):
+        a_admin = MembershipFactory(
+            tenant=tenant_a,
+            role=Role.TENANT_ADMIN,
+            user__email=f"directrice@{A_EMAIL_DOMAIN}",
+            user__full_name=f"Zoé {MARKER}-DIRECTRICE",
+        )
+        a_rep = MembershipFactory(
+            tenant=tenant_a,
+            role=Role.FIELD_SALES_REP,
+            manager=a_admin,
+            user__email=f"commercial@{A_EMAIL_DOMAIN}",
+            user__full_name=f"Yann {MARKER}-COMMERCIAL",
+        )
+        team = TeamFactory(name=f"{MARKER} Équipe", id=FIRST_ID + 40)
+        other_team = TeamFactory(name=f"{MARKER} Équipe support", id=FIRST_ID + 41)
+        TeamMemberFactory(team=team, membership=a_rep)
+        territory = Territory.objects.create(tenant=tenant_a, name=f"{MARKER} Territoire", id=FIRST_ID + 50)
+        segment = Segment.objects.create(tenant=tenant_a, name=f"{MARKER} Segment", id=FIRST_ID + 60)
+        siret, other_siret = valid_siret(9001), valid_siret(9002)
+        account = AccountFactory(
+            id=FIRST_ID,
+            legal_name=f"{MARKER} Industries",
+            trade_name=f"{MARKER} Trade",
+            siret=siret,
+            siren=siret[:9],
+            owner=a_admin.user,
+            segment=segment,
+            territory=territory,
+        )
+        other_account = AccountFactory(
+            id=FIRST_ID + 1,
+            legal_name=f"{MARKER} Négoce",
+            siret=other_siret,
+            siren=other_siret[:9],
+            owner=a_rep.user,
+        )
+        # A second version of the account, so that "restore" has an older history row to go back to.
+        account.website = "https://alpha-confidentiel.example"
+        account.save()
+        contact = ContactFactory(
+            id=FIRST_ID + 10,
+            account=account,
+            first_name="Zélie",
+            last_name=f"{MARKER}-CONTACT",
+            email=f"zelie@{A_EMAIL_DOMAIN}",
+            phone=A_PHONE,
+        )
+        other_contact = ContactFactory(
+            id=FIRST_ID + 11,
+            account=account,
+            first_name="Zélie",
+            last_name=f"{MARKER}-DOUBLON",
+            email=f"zelie.doublon@{A_EMAIL_DOMAIN}",
+        )
+        contact.job_title = f"{MARKER} Acheteuse"
+        contact.save()
+        ConsentFactory(contact=contact)
+        address = Address.objects.create(
+            tenant=tenant_a,
+            id=FIRST_ID + 20,
+            account=account,
+            kind=Address.Kind.HEAD_OFFICE,
+            line1=f"12 rue {MARKER}",
+            postal_code="75001",
+            city="Paris",
+        )
+        user_share = share_grant(
+            record=account,
+            actor=a_admin.user,
+            membership=a_admin,
+            level=ShareLevel.READ,
+            user_id=a_rep.user_id,
+        )
+        team_share = share_grant(
+            record=account, actor=a_admin.user, membership=a_admin, level=ShareLevel.READ, team_id=team.pk
+        )
+        job = import_services.import_create(
+            tenant=tenant_a,
+            actor=a_admin.user,
+            filename=f"{MARKER}.csv",
+            content=f"legal_name;siret\n{MARKER} Import;{valid_siret(9003)}\n".encode(),
+            kind="accounts",
+        )
+        saved_view = SavedView.objects.create(
+            tenant=tenant_a,
+            id=FIRST_ID + 30,
+            owner=a_admin.user,
+            list_key="accounts.account",
+            name=f"{MARKER} Vue",
+            query="q=ZZ&sort=legal_name",
+            is_shared=True,
+        )
+        candidate = DuplicateCandidate.objects.create(
+            tenant=tenant_a,
+            kind=DuplicateCandidate.Kind.ACCOUNT,
+            first_account=account,
+            second_account=other_account,
+            score=90,
+            reasons=[DuplicateCandidate.Reason.NAME_POSTAL_CODE],
+        )
+        duplicate_rules, _created = DuplicateRules.objects.get_or_create(tenant=tenant_a)
+        api_key, _full_key = api_key_create(
+            tenant=tenant_a, name=f"{MARKER} Clé", role=Role.TENANT_ADMIN, actor=a_admin.user
+        )
+        objects.update(
+            {
+                "account": account,
+                "other_account": other_account,
+                "contact": contact,
+                "other_contact": other_contact,
+                "address": address,
+                "user_share": user_share,
+                "team_share": team_share,
+                "import_job": job,
+                "saved_view": saved_view,
+                "candidate": candidate,
+                "team": team,
+                "territory": territory,
+                "segment": segment,
+                "crm.membership": a_rep,
+                "crm.apikey": api_key,
+                "crm.tenant": tenant_a,
+                "governance.team": team,
+                "governance.territory": territory,
+                "governance.fieldpolicy": FieldPolicy.objects.create(
+                    tenant=tenant_a,
+                    model_label="accounts.account",
+                    field_name="customer_revenue",
+                    read_roles=[Role.TENANT_ADMIN],
+                ),
+                "governance.fieldrule": FieldRule.objects.create(
+                    tenant=tenant_a,
+                    model_label="accounts.account",
+                    field_name="naf_code",
+                    rule=FieldRule.Rule.REQUIRED,
+                ),
+                "governance.sensitivefieldread": SensitiveFieldRead.objects.create(
+                    tenant=tenant_a,
+                    user=a_admin.user,
+                    model_label="accounts.account",
+                    object_id=account.pk,
+                    field_name="customer_revenue",
+                ),
+                "governance.sharingdefault": SharingDefault.objects.create(
+                    tenant=tenant_a, model_label="accounts.account", access=Access.PRIVATE
+                ),
+                "governance.sharingrule": SharingRule.objects.create(
+                    tenant=tenant_a,
+                    model_label="accounts.account",
+                    source_team=team,
+                    target_team=other_team,
+                    access=Access.READ,
+                ),
+                "governance.securityevent": SecurityEvent.objects.create(
+                    kind=SecurityEvent.Kind.LOGIN_SUCCEEDED, email=a_admin.user.email, user=a_admin.user
+                ),
+                "accounts.segment": segment,
+                "accounts.territoryrule": TerritoryRule.objects.create(
+                    tenant=tenant_a, territory=territory, postal_code_prefix="75"
+                ),
+                "accounts.duplicaterules": duplicate_rules,
+            }
+        )
+        search.index_many(
+            [
+                Account.objects.get(pk=account.pk),
+                Account.objects.get(pk=other_account.pk),
+                *Contact.objects.select_related("account").filter(pk__in=[contact.pk, other_contact.pk]),
+            ]
+        )
+    with tenant_scope(tenant_b):
+        b_admin = MembershipFactory(
+            tenant=tenant_b,
+            role=Role.TENANT_ADMIN,
+            user__email="admin@bravo.example",
+            user__full_name="Bruno Bravo",
+        )
+        b_account = AccountFactory(legal_name="Bravo Client", owner=b_admin.user, siret=valid_siret(9100))
+        b_contact = ContactFactory(account=b_account, last_name="Bravo", email="contact@bravo.example")
+        search.index_many(
+            [
+                Account.objects.get(pk=b_account.pk),
+                Contact.objects.select_related("account").get(pk=b_contact.pk),
+            ]
+        )
+        _b_key, b_api_key = api_key_create(
+            tenant=tenant_b, name="Bravo integration", role=Role.TENANT_ADMIN, actor=b_admin.user
+        )
+    secret_values = [
+        MARKER,
+        MARKER.lower(),
+        A_EMAIL_DOMAIN,
+        siret,
+        other_siret,
+        siret[:9],
+        # As French pages may print them: "412 345 678 00012", "412 345 678".
+        f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}",
+        f"{siret[:3]} {siret[3:6]} {siret[6:9]}",
+        A_PHONE,
+        A_PHONE_NATIONAL,
+        api_key.public_id,
+        *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 70)),
+    ]
+    return World(
+        tenant_a=tenant_a,
+        tenant_b=tenant_b,
+        a_admin=a_admin,
+        a_rep=a_rep,
+        b_admin=b_admin,
+        b_account=b_account,
+        b_contact=b_contact,
+        b_api_key=b_api_key,
+        objects=objects,
+        secret_values=secret_values,
+    )
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """How to fill one parameter. `is_object` says it names one of A's records: such a route must
+    answer 404. A parameter that names no record (a file format, a field name) leaves the route to
+    the generic check."""
+
+    build: Callable[[World], object]
+    is_object: bool = True
+
+
+def _pk(name: str) -> Parameter:
+    return Parameter(lambda world: world[name].pk)
+
+
+def _history(name: str, *, oldest: bool = False) -> Parameter:
+    return Parameter(lambda world: _history_id(world[name], oldest=oldest))
+
+
+def _text(value: str) -> Parameter:
+    return Parameter(lambda world: value, is_object=False)
+
+
+# By route name: the parameter means a different object on each route.
+ROUTES: dict[str, dict[str, Parameter]] = {
+    **{
+        f"accounts:{name}": {"pk": _pk("account")}
+        for name in (
+            "account_detail",
+            "account_update",
+            "account_delete",
+            "address_create",
+            "address_update",
+            "address_remove",
+            "account_merge",
+            "account_revert",
+            "account_share_add",
+            "account_share_remove",
+            "account_inline",
+        )
+    },
+    **{
+        f"accounts:{name}": {"pk": _pk("contact")}
+        for name in (
+            "contact_detail",
+            "contact_update",
+            "contact_delete",
+            "contact_merge",
+            "contact_revert",
+            "contact_consent_record",
+            "contact_inline",
+        )
+    },
+    "accounts:account_revert": {"pk": _pk("account"), "history_id": _history("account", oldest=True)},
+    "accounts:contact_revert": {"pk": _pk("contact"), "history_id": _history("contact", oldest=True)},
+    "accounts:contact_inline": {"pk": _pk("contact"), "field": _text("email")},
+    **{
+        f"imports:{name}": {"pk": _pk("import_job")}
+        for name in ("import_detail", "import_mapping", "import_start", "import_rejects")
+    },
+    "dedup:dismiss": {"pk": _pk("candidate")},
+    **{
+        f"crm:{name}": {"pk": _pk("saved_view")}
+        for name in ("saved_view_update", "saved_view_default", "saved_view_delete")
+    },
+    "accounts-api:account-detail": {"pk": _pk("account")},
+    "accounts-api:account-share-list": {"pk": _pk("account")},
+    "accounts-api:account-share-detail": {
+        "pk": _pk("account"),
+        "grantee_type": _text("user"),
+        "grantee_id": Parameter(lambda world: world.a_rep.user_id),
+    },
+    "accounts-api:contact-detail": {"pk": _pk("contact")},
+    # Django's password reset link: A's user with a token that is not valid. The page says the link
+    # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
+    "password_reset_confirm": {
+        "uidb64": Parameter(
+            lambda world: urlsafe_base64_encode(force_bytes(world.a_admin.user_id)), is_object=False
+        ),
+        "token": _text("set-password"),
+    },
+}
+
+# By parameter name, on any route that has no entry above.
+PARAMETERS: dict[str, Parameter] = {
+    "address_pk": _pk("address"),
+    "share_pk": _pk("user_share"),
+    "kind": _text("user"),
+    "field": _text("legal_name"),
+    "file_format": _text("csv"),
+    "app_label": _text("accounts"),
+    "url": _text("unknown-page/"),
+}
+
+# Catch-all patterns with a regular expression and no named group: a concrete path for each.
+UNNAMED_REGEX: dict[str, Callable[[World], str]] = {
+    "t/[^/]+/.*": lambda world: f"t/{world.tenant_a.slug}/accounts/{world['account'].pk}/",
+}
+
+# Objects of A for the tenant admin's pages, by model label; one per model registered on the site.
+ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
+    label: (lambda world, label=label: world[label])
+    for label in (
+        "crm.membership",
+        "crm.apikey",
+        "crm.tenant",
+        "governance.team",
+        "governance.territory",
+        "governance.fieldpolicy",
+        "governance.fieldrule",
+        "governance.sensitivefieldread",
+        "governance.sharingdefault",
+        "governance.sharingrule",
+        "governance.securityevent",
+        "accounts.segment",
+        "accounts.territoryrule",
+        "accounts.duplicaterules",
+    )
+}
+
+_ADMIN_OBJECT_SUFFIXES = ("_change", "_delete", "_history", "_simple_history")
+
+
+def _admin_model_label(route_name: str, template: str) -> str | None:
+    """The model label of a tenant admin page about one object, from its name or its address."""
+    for model in tenant_admin._registry:
+        prefix = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        if route_name.startswith(info) and route_name.endswith(_ADMIN_OBJECT_SUFFIXES):
+            return str(model._meta.label_lower)
+        if route_name == template and template.startswith(prefix):  # the unnamed "<object_id>/" redirect
+            return str(model._meta.label_lower)
+    return None
+
+
+def _admin_parameter(route_name: str, template: str, name: str) -> Parameter | None:
+    label = _admin_model_label(route_name, template)
+    if label is None or label not in ADMIN_OBJECTS:
+        return None
+    builder = ADMIN_OBJECTS[label]
+    if name in ("object_id", "_1"):
+        return Parameter(lambda world: builder(world).pk)
+    if name == "_2":  # simple-history's page of one historical version
+        return Parameter(lambda world: _history_id(builder(world)))
+    return None
+
+
+def parameter_for(route_name: str, template: str, name: str) -> Parameter:
+    """The registry's answer for one parameter of one route, or MissingBuilder naming both."""
+    found = ROUTES.get(route_name, {}).get(name) or _admin_parameter(route_name, template, name)
+    if found is None and name in PARAMETERS:
+        found = PARAMETERS[name]
+    if found is None:
+        raise MissingBuilder(
+            f"no builder for {name} in route {route_name} ({template}): add one in tests/security/builders.py"
+        )
+    return found
+
+
+def admin_models_without_object() -> list[str]:
+    """Models registered on the tenant admin for which A's world has no object."""
+    return sorted(
+        str(model._meta.label_lower)
+        for model in tenant_admin._registry
+        if model._meta.label_lower not in ADMIN_OBJECTS
+    )
