@@ -1,6 +1,7 @@
 """What makes a database a benchmark database, shared by `generate_benchmark_data` and `bench/`.
 
-Both refuse to run anywhere else: the database's name must contain "bench", and every tenant in it
+Both refuse to run anywhere else: the database's name must contain "bench" (or be a disposable test
+database, "test_…", which is how the tests of these tools run), and every tenant in it
 must be a benchmark tenant (slug starting with "bench-"). A database holding the demo tenants or a real
 company's data therefore can never be filled or driven by the benchmark tools, whatever its name.
 
@@ -44,7 +45,7 @@ def assert_benchmark_database(using: str = DEFAULT_DB_ALIAS) -> None:
     """Raise CommandError unless `using` is a benchmark database (see the module docstring)."""
     connection = connections[using]
     name = str(connection.settings_dict.get("NAME") or "")
-    if "bench" not in name:
+    if "bench" not in name and not name.startswith("test_"):
         raise CommandError(
             _(
                 "Refusing to run: database %(name)s is not a benchmark database (its name must contain "
