@@ -12,10 +12,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import identifiers
 from accounts.duplicates import (
@@ -27,6 +26,7 @@ from accounts.duplicates import (
 )
 from accounts.models import Account, Address, Consent, Contact, Segment, TerritoryRule
 from accounts.territories import account_place_in_territory, territory_among, territory_apply
+from crm.history import bulk_create_with_history, bulk_update_with_history
 from crm.models import ApiKey, Tenant, User
 from crm.trees import would_make_a_loop
 from governance import field_rules, search
@@ -438,7 +438,7 @@ def contact_create_many(
             results[index] = PossibleDuplicates([Duplicate(None, reasons)])
     new = [result for result in results if isinstance(result, Contact)]
     if new and commit:
-        bulk_create_with_history(new, Contact, default_user=actor)
+        bulk_create_with_history(new, Contact, user=actor)
         search.index_many(new)
     return results
 
@@ -494,7 +494,7 @@ def contact_update_many(
     if changed and commit:
         names = [name for name in CONTACT_FIELDS if name not in {"account", "owner", "manager"}]
         names += ["account", "owner", "manager", "version", "updated_at"]
-        bulk_update_with_history(changed, Contact, fields=names, default_user=actor)
+        bulk_update_with_history(changed, Contact, fields=names, user=actor)
         search.index_many(changed)
     return results
 
@@ -611,13 +611,26 @@ def account_create_many(
         written.add(position)
     new = [result for result in results if isinstance(result, Account)]
     if new and commit:
-        bulk_create_with_history(new, Account, default_user=actor)
+        bulk_create_with_history(new, Account, user=actor)
         for address in addresses:
             address.account = address.account  # the account's id, known since the insert
-        bulk_create_with_history(addresses, Address, default_user=actor)
-        prefetch_related_objects(new, "addresses")  # the search entries show the city
+        bulk_create_with_history(addresses, Address, user=actor)
+        _set_known_addresses(new, addresses)  # the search entries show the city
         search.index_many(new)
     return results
+
+
+def _set_known_addresses(accounts: list[Account], addresses: list[Address]) -> None:
+    """Give new accounts their `addresses` as a prefetch would, from the addresses just written with
+    them (a prefetch builds a queryset per account: a sixth of an import's time)."""
+    by_account: dict[int, list[Address]] = {}
+    for address in addresses:
+        by_account.setdefault(address.account_id, []).append(address)
+    for account in accounts:
+        known: QuerySet[Address] = QuerySet(Address)
+        known._result_cache = by_account.get(account.pk, [])
+        known._prefetch_done = True  # type: ignore[attr-defined]
+        account._prefetched_objects_cache = {"addresses": known}  # type: ignore[attr-defined]
 
 
 def _postal_code_of(head_office: dict[str, Any] | None) -> str:
@@ -742,11 +755,9 @@ def account_update_many(
             renamed.append(record)
     if changed and commit:
         names = [*_ACCOUNT_WRITTEN, "version", "updated_at"]
-        bulk_update_with_history(changed, Account, fields=names, default_user=actor)
-        bulk_create_with_history(new_offices, Address, default_user=actor)
-        bulk_update_with_history(
-            changed_offices, Address, fields=[*ADDRESS_FIELDS, "kind"], default_user=actor
-        )
+        bulk_update_with_history(changed, Account, fields=names, user=actor)
+        bulk_create_with_history(new_offices, Address, user=actor)
+        bulk_update_with_history(changed_offices, Address, fields=[*ADDRESS_FIELDS, "kind"], user=actor)
         prefetch_related_objects(changed, "addresses")
         search.index_many(changed)
         if renamed:  # contacts are found by their company's name
