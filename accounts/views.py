@@ -419,10 +419,24 @@ def render_account_detail(
             ),
         )
     elif tab == "contacts":
-        contacts = selectors.contact_list(membership=request.membership).filter(account=account)
-        context["contacts"] = _contact_rows(request, contacts.order_by("last_name", "first_name", "id"))
+        # Paged like the lists: a company can have tens of thousands of contacts.
+        page = keyset_page(
+            selectors.contact_list(membership=request.membership).filter(account=account),
+            order=("last_name", "first_name", "id"),
+            descending=False,
+            cursor=request.GET.get("after", ""),
+            size=PAGE_SIZE,
+        )
+        context.update(contacts=_contact_rows(request, page.rows), **_page_links(request, page))
     elif tab == "group":
         figures = consolidated_figures(account, membership=request.membership)
+        page = keyset_page(
+            selectors.account_subsidiaries(membership=request.membership, account=account),
+            order=("legal_name", "id"),
+            descending=False,
+            cursor=request.GET.get("after", ""),
+            size=PAGE_SIZE,
+        )
         context.update(
             chain=_parent_chain(request, account),
             subsidiaries=[
@@ -431,10 +445,9 @@ def render_account_detail(
                     "revenue": format_money(subsidiary.customer_revenue, subsidiary.currency),
                     "potential": format_money(subsidiary.estimated_potential, subsidiary.currency),
                 }
-                for subsidiary in selectors.account_subsidiaries(
-                    membership=request.membership, account=account
-                )
+                for subsidiary in page.rows
             ],
+            **_page_links(request, page),
             consolidated_count=figures["subsidiaries"],
             consolidated_revenue=format_money(figures["revenue"], account.currency),
             consolidated_potential=format_money(figures["potential"], account.currency),

@@ -5,6 +5,7 @@ errors on the forms, keyset pagination, query budgets, French and English."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, Address, Consent, Contact, Segment
+from accounts.views import PAGE_SIZE
 from crm.roles import Role
 from crm.tenancy import tenant_scope
 from tests.accounts.factories import AccountFactory, ContactFactory, valid_siret
@@ -515,3 +517,28 @@ def test_the_navigation_links_accounts_and_contacts(tenant, client_of) -> None:
 
     assert '<a href="/t/durand/accounts/"' in response.text
     assert '<a href="/t/durand/accounts/contacts/"' in response.text
+
+
+def test_the_contacts_tab_is_paged_in_constant_queries(tenant, client_of) -> None:
+    # A company can have tens of thousands of contacts: the tab shows them a page at a time.
+    client, director = client_of(tenant, Role.SALES_DIRECTOR)
+    account = account_of(tenant, director, legal_name="Durand SA")
+
+    def tab(count: int, query: str = "?tab=contacts") -> tuple[int, Any]:
+        with tenant_scope(tenant):
+            have = Contact.objects.filter(account=account).count()
+            ContactFactory.create_batch(count - have, account=account, owner=director.user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/t/durand/accounts/{account.pk}/{query}", **ENGLISH)
+        assert response.status_code == 200
+        return len(queries), response
+
+    small, _response = tab(3)
+    large, response = tab(PAGE_SIZE + 5)
+
+    assert small == large
+    assert len(response.context["contacts"]) == PAGE_SIZE
+    _queries, second = tab(PAGE_SIZE + 5, response.context["next_url"])
+    assert len(second.context["contacts"]) == 5
+    shown = {row["contact"].pk for row in response.context["contacts"] + second.context["contacts"]}
+    assert len(shown) == PAGE_SIZE + 5
