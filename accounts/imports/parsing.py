@@ -235,7 +235,9 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "siren": ("siren", "n siren", "numero siren", "no siren"),
     "vat_number": (
         "n tva", "tva", "numero tva", "n tva intracom", "tva intracommunautaire", "numero de tva",
-        "vat", "vat number", "vat id", "n de tva",
+        "vat", "vat number", "vat id", "n de tva", "n tva intracommunautaire", "no tva",
+        "numero tva intracommunautaire", "numero tva intracom", "tva intracom", "identifiant tva",
+        "eu vat number", "intra community vat number",
     ),
     "naf_code": ("code naf", "naf", "ape", "code ape", "naf ape", "code naf ape", "activity code"),
     "naics_code": ("naics", "code naics", "naics code", "scian", "code scian"),

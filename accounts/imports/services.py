@@ -321,7 +321,7 @@ def _row_values(job: ImportJob, cells: list[parsing.Cell]) -> tuple[dict[str, An
         try:
             value = _convert(name, cell)
         except ValidationError as error:
-            problems.append(f"{field_label(name)}: {' '.join(error.messages)}")
+            problems.append(_field_problem(field_label(name), " ".join(error.messages)))
             continue
         if value in (None, ""):
             continue
@@ -353,6 +353,11 @@ def _convert(name: str, cell: parsing.Cell) -> Any:
     return text
 
 
+def _field_problem(label: object, message: str) -> str:
+    """ "SIRET: wrong check digit" in English, "SIRET : clé fausse" in French (a space before the colon)."""
+    return _("%(field)s: %(message)s") % {"field": label, "message": message}
+
+
 def _reason(error: ValidationError, *, kind: str = ImportJob.Kind.ACCOUNTS) -> str:
     duplicates = getattr(error, "duplicates", None)  # the service's likely-duplicates refusal
     if duplicates:
@@ -364,7 +369,7 @@ def _reason(error: ValidationError, *, kind: str = ImportJob.Kind.ACCOUNTS) -> s
         for name, errors in error.message_dict.items():
             messages = " ".join(errors)
             label = field_label(name, kind) if name in import_fields(kind) else name
-            parts.append(messages if name == "__all__" else f"{label}: {messages}")
+            parts.append(messages if name == "__all__" else _field_problem(label, messages))
         return " ".join(parts)
     return " ".join(error.messages)
 

@@ -124,6 +124,28 @@ def test_french_and_english_headers_are_mapped_to_fields() -> None:
     }
 
 
+def test_reasons_are_written_in_the_importers_language_with_its_punctuation(tenant, admin) -> None:
+    content = f"Raison sociale;SIRET;CA\nAlpha;{valid_siret(1)[:13]}0;100\n;;200\nGamma;;beaucoup\n".encode()
+    with tenant_scope(tenant), translation.override("fr"):  # the job keeps its author's language
+        job = services.import_create(
+            tenant=tenant, actor=admin.user, filename="comptes.csv", content=content, kind="accounts"
+        )
+    job = run(tenant, job)
+
+    reasons = [reject["reason"] for reject in sorted(job.rejects, key=lambda reject: reject["row"])]
+    assert reasons[0].startswith("SIRET\u00a0: ")
+    assert reasons[1].startswith("Raison sociale\u00a0: ")
+    assert reasons[2].startswith("Chiffre d\u2019affaires client\u00a0: \u00ab")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["N° TVA intracommunautaire", "Numéro de TVA intracommunautaire", "N° de TVA intracom.", "No TVA"],
+)
+def test_the_usual_ways_of_naming_the_vat_column_are_recognised(header: str) -> None:
+    assert parsing.suggest_mapping(["Raison sociale", header]) == {"0": "legal_name", "1": "vat_number"}
+
+
 # Refused before anything is written ---------------------------------------------------------------
 
 
