@@ -13,6 +13,13 @@ Which reasons count, and the name similarity, are the tenant's duplicate rules (
 - contacts: the same e-mail, case ignored (90), a number in common between phone and mobile (80), a
   similar name at the same account (60 + 20 x similarity).
 
+Similar names are compared pair by pair within their group (a postal code, an account), which grows as
+the square of the group: a company with 50,000 contacts would mean 1.25 billion comparisons. Decision:
+groups larger than EXHAUSTIVE_GROUP compare only names that start alike (the first three letters of the
+legal name; of the first or of the last name for contacts), a blocking that keeps the typical
+near-duplicates (a typo further in the name, an accent, a missing word at the end) and costs a few
+minutes at the benchmark's largest account instead of hours; smaller groups still compare every pair.
+
 Each kind is one INSERT ... ON CONFLICT DO UPDATE, with the stale pairs resolved in the same statement:
 a new pair opens; a known pair gets its score and reasons (a dismissed or merged pair keeps its status;
 one resolved earlier opens again); an open pair that no longer matches, or whose record is gone, is
@@ -32,6 +39,9 @@ from accounts.dedup.rules import Rules, duplicate_rules
 from crm.tenancy import current_tenant
 
 EXTRA_REASON_BONUS = 5
+# Above this many accounts at one postal code, or contacts at one account, similar names are looked for
+# among names that start alike only (see the module docstring).
+EXHAUSTIVE_GROUP = 1000
 
 ACCOUNT_PAIRS_SQL = """
 WITH acc AS MATERIALIZED (
@@ -43,11 +53,18 @@ WITH acc AS MATERIALIZED (
                substring(lower(a.website) from '^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?([^/:?#]+)'),
                '^www[.]', ''), '') AS domain,
            unaccent(lower(a.legal_name)) AS name,
+           left(unaccent(lower(a.legal_name)), 3) AS name_start,
            nullif(h.postal_code, '') AS postal_code
     FROM accounts_account a
     LEFT JOIN accounts_address h
            ON h.account_id = a.id AND h.kind = 'head_office' AND h.tenant_id = a.tenant_id
     WHERE a.tenant_id = %(tenant)s
+),
+-- Postal codes with more accounts than %(exhaustive)s compare only names that start alike (see the
+-- module docstring); the others compare every pair.
+crowded AS MATERIALIZED (
+    SELECT postal_code FROM acc WHERE postal_code IS NOT NULL
+    GROUP BY postal_code HAVING count(*) > %(exhaustive)s
 ),
 reasons (first_id, second_id, reason, score) AS (
     SELECT x.id, y.id, 'siren', 90 FROM acc x JOIN acc y ON x.siren = y.siren AND x.id < y.id
@@ -62,6 +79,12 @@ reasons (first_id, second_id, reason, score) AS (
     SELECT x.id, y.id, 'name_postcode', 60 + round(20 * similarity(x.name, y.name))::int
     FROM acc x JOIN acc y ON x.postal_code = y.postal_code AND x.id < y.id
     WHERE 'name_postcode' = ANY(%(enabled)s) AND similarity(x.name, y.name) >= %(similarity)s
+      AND x.postal_code NOT IN (SELECT postal_code FROM crowded)
+  UNION ALL
+    SELECT x.id, y.id, 'name_postcode', 60 + round(20 * similarity(x.name, y.name))::int
+    FROM acc x JOIN acc y ON x.postal_code = y.postal_code AND x.name_start = y.name_start AND x.id < y.id
+    WHERE 'name_postcode' = ANY(%(enabled)s) AND similarity(x.name, y.name) >= %(similarity)s
+      AND x.postal_code IN (SELECT postal_code FROM crowded)
 )
 """
 
@@ -71,9 +94,16 @@ WITH con AS MATERIALIZED (
            nullif(lower(c.email), '') AS email,
            nullif(c.phone, '') AS phone,
            nullif(c.mobile, '') AS mobile,
-           unaccent(lower(c.first_name || ' ' || c.last_name)) AS name
+           unaccent(lower(c.first_name || ' ' || c.last_name)) AS name,
+           left(unaccent(lower(c.first_name)), 3) AS first_start,
+           left(unaccent(lower(c.last_name)), 3) AS last_start
     FROM accounts_contact c
     WHERE c.tenant_id = %(tenant)s
+),
+-- Accounts with more contacts than %(exhaustive)s compare only names whose first or last name starts
+-- alike (see the module docstring); the others compare every pair.
+crowded AS MATERIALIZED (
+    SELECT account_id FROM con GROUP BY account_id HAVING count(*) > %(exhaustive)s
 ),
 numbers AS MATERIALIZED (
     SELECT DISTINCT con.id, number FROM con, unnest(ARRAY[con.phone, con.mobile]) AS number
@@ -90,6 +120,19 @@ reasons (first_id, second_id, reason, score) AS (
     SELECT x.id, y.id, 'name_account', 60 + round(20 * similarity(x.name, y.name))::int
     FROM con x JOIN con y ON x.account_id = y.account_id AND x.id < y.id
     WHERE 'name_account' = ANY(%(enabled)s) AND similarity(x.name, y.name) >= %(similarity)s
+      AND x.account_id NOT IN (SELECT account_id FROM crowded)
+  UNION ALL
+    SELECT p.first_id, p.second_id, 'name_account', 60 + round(20 * similarity(p.x_name, p.y_name))::int
+    FROM (
+        SELECT x.id AS first_id, y.id AS second_id, x.name AS x_name, y.name AS y_name
+        FROM con x JOIN con y ON x.account_id = y.account_id AND x.last_start = y.last_start AND x.id < y.id
+        WHERE x.account_id IN (SELECT account_id FROM crowded)
+      UNION
+        SELECT x.id, y.id, x.name, y.name
+        FROM con x JOIN con y ON x.account_id = y.account_id AND x.first_start = y.first_start AND x.id < y.id
+        WHERE x.account_id IN (SELECT account_id FROM crowded)
+    ) p
+    WHERE 'name_account' = ANY(%(enabled)s) AND similarity(p.x_name, p.y_name) >= %(similarity)s
 )
 """
 
@@ -159,6 +202,7 @@ def _scan_kind(
         "similarity": rules.name_similarity,
         "enabled": sorted(rules.enabled),
         "bonus": EXTRA_REASON_BONUS,
+        "exhaustive": EXHAUSTIVE_GROUP,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)

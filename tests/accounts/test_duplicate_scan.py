@@ -394,3 +394,34 @@ def test_not_a_duplicate_needs_the_right_to_change_both_records(
     with tenant_scope(tenant):
         status = DuplicateCandidate.objects.get(pk=candidate.pk).status
     assert status == (DuplicateCandidate.Status.DISMISSED if expected == 302 else OPEN)
+
+
+def test_crowded_groups_still_find_names_that_start_alike(tenant, owner, monkeypatch) -> None:
+    # Groups above EXHAUSTIVE_GROUP compare only names that start alike (a company with 50,000 contacts
+    # would otherwise mean 1.25 billion comparisons); 3 here so that small data is "crowded".
+    monkeypatch.setattr("accounts.dedup.scan.EXHAUSTIVE_GROUP", 3)
+    with tenant_scope(tenant):
+        big = AccountFactory(owner=owner)
+        people = {
+            name: ContactFactory(account=big, owner=owner, first_name=name[0], last_name=name[1], email="")
+            for name in [
+                ("Jean", "Dupont"),
+                ("Jean", "Dupond"),  # same first name start: found
+                ("Marie-Hélène", "Lefebvre"),
+                ("Marie-Helene", "Lefèbvre"),  # accents: found
+                ("Paul", "Girard"),
+            ]
+        }
+        accounts = [
+            head_office(AccountFactory(owner=owner, legal_name=name), "69002")
+            for name in ("Transports Rhône Alpes", "Transports Rhone-Alpes", "Boulangerie Martin", "Atelier")
+        ]
+        duplicate_scan()
+        contact_pairs, account_pairs = set(pairs("contact")), set(pairs("account"))
+
+    pk = {name: contact.pk for name, contact in people.items()}
+    assert contact_pairs == {
+        (pk[("Jean", "Dupont")], pk[("Jean", "Dupond")]),
+        (pk[("Marie-Hélène", "Lefebvre")], pk[("Marie-Helene", "Lefèbvre")]),
+    }
+    assert account_pairs == {(accounts[0].pk, accounts[1].pk)}
