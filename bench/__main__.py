@@ -76,7 +76,17 @@ def run(args: argparse.Namespace) -> int:
             f"the database holds the {dataset.profile} data set, not {args.profile}: run with --generate"
         )
     benchmark.assert_benchmark_database()  # the generator may have added tenants: check again
+    analyze()
     return measure(args, env)
+
+
+def analyze() -> None:
+    """Fresh planner statistics, as autovacuum keeps them in production: right after a bulk load they
+    may be missing, and the plans (the app's and the floors') would measure that instead."""
+    from django.db import connections
+
+    with connections["owner"].cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def prepare_database(owner_url: str) -> None:
@@ -102,6 +112,7 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> int:
     from bench.load import run_load
     from bench.scenarios import FLOOR_ROLE, HTTP_SCENARIOS, JOB_SCENARIOS, floor_paths
     from bench.server import running_server
+    from bench.sessions import SessionPool
     from crm import benchmark
     from crm.tenancy import tenant_scope
 
@@ -130,27 +141,32 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> int:
             plans[scenario.name] = (paths, sql_floor_ms(context.tenant, statements))
             print(f"[bench] SQL floor of {scenario.name}: {plans[scenario.name][1]:.2f} ms", flush=True)
 
-        def load(role: str, paths: list[str], concurrency: int, host: str) -> Any:
-            credentials: dict[str, str] = (
+        def load(role: str, paths: list[str], concurrency: int, sessions: SessionPool) -> Any:
+            credentials: dict[str, Any] = (
                 {"api_key": full_key}
                 if role == "api"
-                else {"email": benchmark.BENCH_USERS[role], "password": benchmark.PASSWORD}
+                else {"sessions": sessions.take(benchmark.BENCH_USERS[role], concurrency)}
             )
             return run_load(
-                host=host, paths=paths, concurrency=concurrency, duration=args.duration, **credentials
+                host=sessions.host,
+                paths=paths,
+                concurrency=concurrency,
+                duration=args.duration,
+                **credentials,
             )
 
         if http:
             with running_server(env) as server:
                 outcome.machine["server"] = server.description
+                sessions = SessionPool(server.url, benchmark.PASSWORD)
                 for concurrency in concurrencies:
-                    framework = load(FLOOR_ROLE, floor_paths(context), concurrency, server.url)
+                    framework = load(FLOOR_ROLE, floor_paths(context), concurrency, sessions)
                     if framework.errors:
                         raise BenchError(f"the framework floor page failed: {framework.first_error}")
                     print(f"[bench] c={concurrency} framework floor p50 {framework.p50:.1f} ms", flush=True)
                     for scenario in http:
                         paths, sql_floor = plans[scenario.name]
-                        result = load(scenario.role, paths, concurrency, server.url)
+                        result = load(scenario.role, paths, concurrency, sessions)
                         row = report.Row(
                             scenario.name, scenario.target, concurrency, result, sql_floor, framework.p50
                         )

@@ -1,9 +1,9 @@
 """Locust user for one scenario at a time, driven by `bench/load.py` (never imports Django: gevent).
 
-The plan comes as JSON in the file named by BENCH_PLAN: the paths to cycle through, the user to log in as
-(or the API key), and where to write the measurements. Each simulated user logs in once through the
-login page (CSRF token, then the session cookie), then requests the paths in turn, redirects not
-followed: anything but a 200 is an error. Login requests are not measured.
+The plan comes as JSON in the file named by BENCH_PLAN: the paths to cycle through, one logged-in session
+per simulated user (or the API key), and where to write the measurements. Each simulated user requests
+the paths in turn, redirects not followed: anything but a 200 is an error (an expired session shows
+as 302 to the login page).
 """
 
 from __future__ import annotations
@@ -11,20 +11,19 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import time
 from typing import Any
 
 from locust import HttpUser, constant, events, task
 
 PLAN: dict[str, Any] = json.loads(open(os.environ["BENCH_PLAN"], encoding="utf-8").read())  # noqa: SIM115
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 MEASURED = "measured"
 
 samples: list[float] = []
 queries: list[int] = []
 errors: list[str] = []
 window: dict[str, float] = {}
+user_numbers = itertools.count()  # gevent: one thread, no lock needed
 
 
 @events.request.add_listener
@@ -70,24 +69,9 @@ class BenchUser(HttpUser):
         self.headers: dict[str, str] = {}
         if PLAN.get("api_key"):
             self.headers["Authorization"] = f"Bearer {PLAN['api_key']}"
-            return
-        page = self.client.get("/login/", name="login")
-        token = CSRF_FIELD.search(page.text)
-        if token is None:
-            raise RuntimeError("no CSRF token on the login page")
-        response = self.client.post(
-            "/login/",
-            data={
-                "username": PLAN["email"],
-                "password": PLAN["password"],
-                "csrfmiddlewaretoken": token.group(1),
-            },
-            headers={"Referer": f"{self.host}/login/"},
-            name="login",
-            allow_redirects=False,
-        )
-        if response.status_code != 302:
-            raise RuntimeError(f"login of {PLAN['email']} failed: HTTP {response.status_code}")
+        else:
+            # A session of its own per simulated user (logged in by bench/sessions.py beforehand).
+            self.client.cookies.set("sessionid", PLAN["sessions"][next(user_numbers) % len(PLAN["sessions"])])
 
     @task
     def request(self) -> None:
