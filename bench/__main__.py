@@ -22,7 +22,9 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="./dev bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--profile", choices=("tiny", "small", "large"), required=True)
     parser.add_argument("--generate", action="store_true", help="regenerate the data set first")
     parser.add_argument("--seed", type=int, default=None, help="seed of the generated data set")

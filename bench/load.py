@@ -12,6 +12,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.database import BenchError
+
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
 
@@ -100,8 +102,8 @@ def run_load(
             check=False,
         )
         if not output.exists():
-            raise RuntimeError(f"locust failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
+            raise BenchError(f"locust failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
         result = summarise(json.loads(output.read_text()))
     if result.requests == 0 and result.errors == 0:
-        raise RuntimeError(f"locust made no request :\n{completed.stderr[-3000:]}")
+        raise BenchError(f"locust made no request:\n{completed.stderr[-3000:]}")
     return result
