@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     if dataset is None or args.generate or (args.seed is not None and dataset.seed != args.seed):
         seed = ["--seed", str(args.seed)] if args.seed is not None else []
         print(f"[bench] generating the {args.profile} data set", flush=True)
-        manage(env, "generate_benchmark_data", "--profile", args.profile, *seed)
+        # --reset: replace whatever a previous (or interrupted) load left; a benchmark database only.
+        manage(env, "generate_benchmark_data", "--profile", args.profile, "--reset", *seed)
         dataset = benchmark.loaded_dataset()
     if dataset is None:
         raise BenchError("generate_benchmark_data left no data set in bench_dataset")
@@ -181,7 +182,10 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> int:
                         )
         for job in job_list:
             print(f"[bench] running {job.name}", flush=True)
-            outcome.jobs[job.name] = job.run(context)
+            try:
+                outcome.jobs[job.name] = job.run(context)
+            except BenchError as error:  # reported with the rest; the exit code says it failed
+                outcome.failures.append(f"{job.name}: {error}")
     finally:
         revoke_api_key(context, key)
     outcome.machine = {**describe(context, jobs.IMPORT_ROWS), **outcome.machine}
@@ -190,8 +194,11 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> int:
     date = datetime.now(UTC).strftime("%Y-%m-%d")
     path = report.write(outcome, args.out, date)
     print(f"\n[bench] report written to {path}")
+    for failure in outcome.failures:
+        print(f"[bench] failed: {failure}", file=sys.stderr)
     if outcome.errors:
         print(f"[bench] {outcome.errors} request(s) failed", file=sys.stderr)
+    if outcome.errors or outcome.failures:
         return 1
     return 0
 

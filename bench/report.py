@@ -49,6 +49,7 @@ class Report:
     profile: str
     rows: list[Row] = field(default_factory=list)
     jobs: dict[str, JobResult] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
     machine: dict[str, str] = field(default_factory=dict)
     duration: int = 0
 
@@ -107,6 +108,7 @@ def text_table(report: Report) -> str:
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.extend(f"{name}: {_job_line(name, job)}" for name, job in report.jobs.items())
+    lines.extend(f"FAILED {failure}" for failure in report.failures)
     return "\n".join(lines)
 
 
@@ -129,7 +131,13 @@ def markdown(report: Report) -> str:
         [line(HEADERS), line(tuple("---" for _ in HEADERS)), *(line(row) for row in table_rows(report))]
     )
     jobs = (
-        "\n".join(f"- {name}: {_job_line(name, job)}" for name, job in report.jobs.items()) or "- (not run)"
+        "\n".join(
+            [
+                *(f"- {name}: {_job_line(name, job)}" for name, job in report.jobs.items()),
+                *(f"- FAILED {failure}" for failure in report.failures),
+            ]
+        )
+        or "- (not run)"
     )
     missed = [
         f"{row.scenario} at c={row.concurrency}: {', '.join(row.missed())}"

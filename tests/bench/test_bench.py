@@ -97,6 +97,7 @@ def test_the_report_states_each_target_met_or_missed(tmp_path) -> None:
         report.Row("search_common", "search", 1, slow, sql_floor_ms=5.0, framework_floor_ms=12.0),
     ]
     outcome.jobs["import"] = JobResult(rows=10_000, seconds=0.4, detail="9500 created")
+    outcome.failures.append("duplicate_scan: it broke")
 
     path = report.write(outcome, tmp_path, "2026-11-27")
     text = path.read_text()
@@ -106,6 +107,7 @@ def test_the_report_states_each_target_met_or_missed(tmp_path) -> None:
     assert "| search_common | 1 | 90.0 | 180.0 | 250.0 | 5.0 | 2 | 11-14 | 5.00 | 12.0 | 5.3 |" in text
     assert "no: p95 > 150 ms, ratio > 2, errors" in text
     assert "10,000 rows in 0.4 s = 25,000 rows/s (target ≥ 20,000: met)" in text
+    assert "- FAILED duplicate_scan: it broke" in text
     assert outcome.errors == 2
 
 
