@@ -8,6 +8,7 @@ demo database by default. `crm.benchmark.assert_benchmark_database()` has the la
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,9 @@ def bench_environment(app_url: str, owner_url: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="crm.settings.bench",
     )
     env.pop("CRM_APP_DB_ROLE", None)
+    # Production settings require a secret key; `./dev bench` passes the checkout's, `python -m bench`
+    # alone gets one for the run (shared by gunicorn's workers through the environment).
+    env.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
     redis = env.get("REDIS_URL") or env.get("TEST_REDIS_URL") or ""
     if redis:
         env["REDIS_URL"] = redis

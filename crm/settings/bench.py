@@ -10,10 +10,9 @@ import os
 
 # Production reads these from the environment; the bench server is local and throwaway.
 os.environ.setdefault("EMAIL_URL", "consolemail://")
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
-
 from .production import *  # noqa: F403
 
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]  # whatever .env says for the real deployment
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
