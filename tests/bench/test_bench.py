@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.db import DataError
 from django.test import Client, override_settings
 from stdnum.fr import siret as siret_number
 
@@ -30,9 +31,7 @@ BENCHMARK_MODE = override_settings(
 def test_in_benchmark_mode_the_floor_page_answers_members_with_its_query_count(tenant, client_of) -> None:
     # given a member of the tenant, in benchmark mode
     with BENCHMARK_MODE:
-        client, membership = client_of(tenant, Role.FIELD_SALES_REP)
-        client = Client()
-        client.force_login(membership.user)
+        client, _membership = client_of(tenant, Role.FIELD_SALES_REP)
 
         # when they open the floor page
         response = client.get(f"/t/{tenant.slug}/{FLOOR_PATH}")
@@ -66,16 +65,20 @@ def test_outside_benchmark_mode_there_is_neither_floor_page_nor_header(tenant, c
         QueryCountMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
 
 
-def test_the_sql_floor_runs_as_the_application_role_inside_the_tenant(tenant) -> None:
-    # The statement shows the role and the tenant setting: it only succeeds under both.
-    statement = (
-        "SELECT 1 WHERE current_user = %s AND current_setting('app.tenant_id') = %s",
-        [settings.DATABASES["default"]["USER"], str(tenant.pk)],
-    )
+def test_the_sql_floor_runs_as_the_application_role_inside_the_tenant(tenant, other_tenant) -> None:
+    # The statement divides by zero unless it runs as the application role with this tenant set.
+    def statement(expected_tenant: int) -> tuple[str, list[object]]:
+        return (
+            "SELECT 1 / (CASE WHEN current_user = %s AND current_setting('app.tenant_id') = %s"
+            " THEN 1 ELSE 0 END)",
+            [settings.DATABASES["default"]["USER"], str(expected_tenant)],
+        )
 
-    floor = sql_floor_ms(tenant, [statement], runs=3)
+    floor = sql_floor_ms(tenant, [statement(tenant.pk)], runs=3)
 
     assert 0 < floor < 50
+    with pytest.raises(DataError, match="division by zero"):
+        sql_floor_ms(tenant, [statement(other_tenant.pk)], runs=3)
 
 
 def test_percentiles_and_summary_of_a_run() -> None:
