@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as error:
         print(f"[bench] {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # the server and the API key were put away on the way out
+        print("[bench] interrupted", file=sys.stderr)
+        return 130
 
 
 def run(args: argparse.Namespace) -> int:
