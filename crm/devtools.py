@@ -4,6 +4,7 @@
   migrations as the owner, the demo tenants, then web server + Celery worker + beat until Ctrl-C.
 - `test`: the whole pytest suite, the way CI runs it (extra arguments go to pytest).
 - `manage ARGS`: `manage.py ARGS` against the same database as `run` (embedded or not).
+- `bench`: the benchmark suite (`python -m bench`, see bench/__main__.py and the README).
 - `bootstrap-db`: create the owner and application roles and the database (idempotent), given a
   superuser connection (DATABASE_ADMIN_URL) and the two role URLs.
 
@@ -553,6 +554,16 @@ def command_manage(args: argparse.Namespace) -> int:
         return 130
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    """`./dev bench --profile tiny`: the benchmark suite (bench/), against the benchmark database of the
+    profile on the same server as `./dev run` (embedded or not)."""
+    try:
+        with prepared_environment(for_tests=False) as env:
+            return foreground([PYTHON, "-m", "bench", *args.rest], env)
+    except Stop:
+        return 130
+
+
 def foreground(command: list[str], env: dict[str, str]) -> int:
     """Run in the terminal's process group (Ctrl-C reaches it directly, stdin is the terminal's)."""
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
@@ -601,9 +612,16 @@ def main(argv: list[str] | None = None) -> int:
         "manage", help="run a manage.py command (e.g. shell) against the ./dev run database"
     )
     manage_.set_defaults(handler=command_manage)
+    bench = sub.add_parser(
+        "bench", help="run the benchmark suite (bench/); `./dev bench --help` for its options"
+    )
+    bench.set_defaults(handler=command_bench)
     boot = sub.add_parser("bootstrap-db", help="create roles and database from DATABASE_ADMIN_URL")
     boot.set_defaults(handler=command_bootstrap_db)
-    if argv[:1] in (["test"], ["manage"]) and argv[1:] not in (["-h"], ["--help"]):
+    if argv[:1] == ["bench"]:
+        args = parser.parse_args(argv[:1])
+        args.rest = argv[1:]  # bench/__main__.py parses its own options (and --help)
+    elif argv[:1] in (["test"], ["manage"]) and argv[1:] not in (["-h"], ["--help"]):
         args = parser.parse_args(argv[:1])
         args.rest = argv[1:]  # untouched: `./dev test -q -k tenancy` is `pytest -q -k tenancy`
     else:
