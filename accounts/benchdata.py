@@ -21,12 +21,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from accounts.models import Account, Address, Consent, Contact, Segment, TerritoryRule
 from accounts.normalisation.naf import NAF_VERSION, _naf_labels
 from accounts.search import ACCOUNT, CONTACT
-from crm.benchdata import BenchContext, Generator, HistoryRows, copy_columns, register
+from crm.benchdata import BackgroundCopy, BenchContext, Generator, HistoryRows, copy_columns, register
 from crm.benchdata.france import (
     ACTIVITIES,
     DEPARTEMENTS,
@@ -281,11 +282,14 @@ class TenantAccounts:
         counts = self.contact_counts()
         owners_any = [m.user_id for m in tenant.members]
         account_ids = ctx.ids("accounts_account", self.accounts)
-        for start in range(0, self.accounts, CHUNK):
-            chunk = Chunk()
-            for index in range(start, min(start + CHUNK, self.accounts)):
-                self.account(chunk, index, account_ids[index], counts[index], segments, micro, owners_any)
-            chunk.write(ctx, self)
+        self.contact_ids = iter(ctx.ids("accounts_contact", self.contacts))
+        # While PostgreSQL takes in one chunk, the next one is generated (see BackgroundCopy).
+        with BackgroundCopy() as background:
+            for start in range(0, self.accounts, CHUNK):
+                chunk = Chunk()
+                for index in range(start, min(start + CHUNK, self.accounts)):
+                    self.account(chunk, index, account_ids[index], counts[index], segments, micro, owners_any)
+                background.submit(partial(chunk.write, ctx, self))
         del rng
 
     def account(
@@ -391,7 +395,7 @@ class TenantAccounts:
         job, department = rng.choice(JOB_TITLES)
         created = ctx.timestamp(rng, after=account_created)
         modified = ctx.timestamp(rng, after=created) if rng.random() < 0.1 else None
-        contact_id = ctx.next_id("accounts_contact")
+        contact_id = next(self.contact_ids)
         row = [
             contact_id, tenant.id, "mme" if female else "m", first, last, job, department, "", phone, mobile,
             email,
