@@ -304,12 +304,16 @@ class TenantAccounts:
         else:
             territory_id, owner = None, rng.choice(owners_any)
         legal, trade, naf = self.name()
-        duplicate_of = rng.choice(self.recent) if self.recent and rng.random() < 0.005 else None
+        duplicate_of = None
+        if self.recent and rng.random() < 0.005:
+            # Each original is duplicated once at most: its SIRETs (establishment 1 and 2) stay unique.
+            duplicate_of = self.recent.pop(rng.randrange(len(self.recent)))
         if duplicate_of:
-            siren, original_name, website, email_domain = duplicate_of
+            siren, original_name, website, _original_domain = duplicate_of
             legal = _near_name(rng, original_name)
+            email_domain = self.domain(legal)  # its people have addresses of their own
             trade = ""
-            establishment = 2 + rng.randrange(50)
+            establishment = 2
         else:
             body = f"{10_000_000 + (self.siren_start + index * 48_271_123) % 90_000_000:08d}"
             siren = body + luhn_check_digit(body)

@@ -347,6 +347,7 @@ def load(
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         cursor.execute("SET LOCAL max_parallel_maintenance_workers = 1")
         cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL statement_timeout = 0")
         forced = _unforce_row_security(cursor, tables)
         restore = _detach(cursor, tables)
         frozen = _empty_for_freeze(cursor, tables)
