@@ -71,6 +71,7 @@ class BenchContext:
     counts: Counter[str] = field(default_factory=Counter)
     frozen: frozenset[str] = frozenset()  # tables emptied in this transaction: COPY FREEZE applies
     _next_ids: dict[str, int] = field(default_factory=dict)
+    _types: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def rng(self, name: str) -> random.Random:
         """A generator of its own for each part of the data, so adding a part never shifts another."""
@@ -96,14 +97,27 @@ class BenchContext:
         written = 0
         # FREEZE writes the rows already frozen and visible to all: no hint-bit rewrite or vacuum later,
         # and index-only scans work from the first benchmark query.
-        options = " WITH (FREEZE)" if table in self.frozen else ""
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN{options}"
+        # Binary: PostgreSQL parses no text (about a third faster than the text format, measured).
+        freeze = ", FREEZE" if table in self.frozen else ""
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT BINARY{freeze})"
+        types = self._column_types(table, columns)
         with self.cursor.copy(sql) as copy:
+            copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
                 written += 1
         self.counts[table] += written
         return written
+
+    def _column_types(self, table: str, columns: Sequence[str]) -> list[int]:
+        if table not in self._types:
+            self.cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                [table],
+            )
+            self._types[table] = dict(self.cursor.fetchall())
+        return [int(self._types[table][column]) for column in columns]
 
     def timestamp(self, rng: random.Random, *, years: float = 5.0, after: datetime | None = None) -> datetime:
         """A moment in the last `years` years (or between `after` and now)."""
