@@ -310,6 +310,12 @@ class TenantAccounts:
     ) -> None:  # fmt: skip
         ctx, rng, tenant = self.ctx, self.rng, self.tenant
         town = rng.choice(self.towns)
+        # A fifth in the town itself, the rest around it: France has some 6,000 postal codes, and a
+        # data set of 222 would crowd every postal code with thousands of companies (the duplicate
+        # scan compares names within a postal code). The micro-secteur (3 first digits) is the town's.
+        postal_code = (
+            town.postal_code if rng.random() < 0.2 else f"{town.postal_code[:3]}{rng.randrange(100):02d}"
+        )
         if micro is not None:
             territory_id, reps = micro[town.postal_code[:3]]
             owner = rng.choice(reps)
@@ -373,10 +379,10 @@ class TenantAccounts:
         address = (
             0, tenant.id, account_id, "head_office", "Siège social",
             f"{rng.randrange(1, 180)} {rng.choice(STREETS)}",
-            "", town.postal_code, town.name, "FR",
+            "", postal_code, town.name, "FR",
         )  # fmt: skip
         chunk.addresses.append((address, created, owner))
-        chunk.search.append(account_search_row(tenant.id, row, town.name, town.postal_code))
+        chunk.search.append(account_search_row(tenant.id, row, town.name, postal_code))
         if not duplicate_of:
             self.recent.append((siren, legal, website, email_domain))
             if len(self.recent) > 1000:
