@@ -376,9 +376,10 @@ def load(
         for sql in restore:
             cursor.execute(sql)
         log(f"indexes and constraints rebuilt: {time.monotonic() - step:.1f} s")
+        # Before row-level security applies to the owner again: under it, max(id) sees no row.
+        _reset_sequences(cursor, tables)
         for table in forced:
             cursor.execute(f"ALTER TABLE {_quote(table)} FORCE ROW LEVEL SECURITY")
-        _reset_sequences(cursor, tables)
         counts = {table: ctx.counts[table] for table in tables if ctx.counts[table]}
         seconds = time.monotonic() - clock
         _record(cursor, profile_name, seed, started_at, seconds, counts)
