@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.db import connection
@@ -228,6 +229,30 @@ def test_an_idle_session_expires(tenant, client_of) -> None:
 
     assert response.status_code == 302
     assert response.url.startswith("/login/")
+
+
+def test_activity_renews_the_session_at_most_once_a_minute(tenant, client_of, monkeypatch) -> None:
+    # The idle timeout slides, but a page does not write its session every time (one UPDATE per
+    # request was most of a trivial page's cost in the benchmark).
+    from django.contrib.sessions.models import Session
+
+    client, _membership = client_of(tenant)
+    client.get("/t/durand/")
+    expiry = Session.objects.get().expire_date
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/t/durand/").status_code == 200
+    assert Session.objects.get().expire_date == expiry
+    assert not [
+        query
+        for query in queries.captured_queries
+        if "django_session" in query["sql"] and "UPDATE" in query["sql"]
+    ]
+
+    later = time.time() + 61
+    monkeypatch.setattr("crm.middleware.time.time", lambda: later)
+    client.get("/t/durand/")
+
+    assert Session.objects.get().expire_date > expiry
 
 
 def test_a_server_error_shows_the_bilingual_page_without_a_trace(tenant, client_of, settings) -> None:
