@@ -216,6 +216,8 @@ class Account(TenantOwnedModel):
             models.Index(fields=["tenant", "siren"], name="accounts_account_siren_idx"),
             models.Index(fields=["tenant", "territory"], name="accounts_account_territory_idx"),
             models.Index(fields=["tenant", "legal_name", "id"], name="accounts_account_name_idx"),
+            # The API's pages (newest id first) within one tenant.
+            models.Index(fields=["tenant", "id"], name="accounts_account_tenant_id_idx"),
             # The likely-duplicates checks (accounts.duplicates), one index each.
             models.Index(
                 fields=["tenant", "vat_number"], condition=~Q(vat_number=""), name="accounts_account_vat_idx"
@@ -296,8 +298,14 @@ class Address(TenantOwnedModel):
 
 class ContactQuerySet(models.QuerySet["Contact"]):
     def visible_to(self, membership: Membership) -> ContactQuerySet:
-        """Contacts inherit their visibility from their primary account."""
-        return self.filter(account__in=Account.objects.visible_to(membership).values("pk"))
+        """Contacts inherit their visibility from their primary account. A member who sees every account
+        sees every contact: no sub-query then (a semi-join over a million accounts took seconds)."""
+        predicate = visibility_predicate(
+            membership, territory_field="territory", model_label="accounts.account"
+        )
+        if not predicate:
+            return self.all()
+        return self.filter(account__in=Account.objects.filter(predicate).values("pk"))
 
 
 ContactManager = TenantManager.from_queryset(ContactQuerySet)
@@ -396,6 +404,7 @@ class Contact(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "account"], name="accounts_contact_account_idx"),
             models.Index(fields=["tenant", "email"], name="accounts_contact_email_idx"),
+            models.Index(fields=["tenant", "id"], name="accounts_contact_tenant_id_idx"),
             models.Index(
                 fields=["tenant", "last_name", "first_name", "id"], name="accounts_contact_name_idx"
             ),

@@ -154,7 +154,9 @@ def keyset_page(
         for position, name in enumerate(order):
             equal = {order[index]: after[index] for index in range(position)}
             condition |= Q(**equal, **{f"{name}__{lookup}": after[position]})
-        queryset = queryset.filter(condition)
+        # The same rows, plus a range on the first column that an index can start from: without it
+        # the OR above is checked row by row from the first one (page 2,000 took 200 ms, not 1).
+        queryset = queryset.filter(condition, **{f"{order[0]}__{lookup}e": after[0]})
     ordering = [f"-{name}" if descending else name for name in order]
     rows = list(queryset.order_by(*ordering)[: size + 1])
     if len(rows) <= size:

@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.database import BenchError
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+STOP_TIMEOUT = 60  # seconds
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ def run_load(
             str(concurrency),
             "--run-time",
             f"{duration}s",
+            # Requests under way when the time is up are waited for (and counted) this long: a page
+            # slower than the duration is measured, not lost.
+            "--stop-timeout",
+            str(STOP_TIMEOUT),
             "--only-summary",
             "--loglevel",
             "WARNING",
@@ -105,5 +110,19 @@ def run_load(
             raise BenchError(f"locust failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}")
         result = summarise(json.loads(output.read_text()))
     if result.requests == 0 and result.errors == 0:
-        raise BenchError(f"locust made no request:\n{completed.stderr[-3000:]}")
+        if completed.returncode != 0:
+            raise BenchError(f"locust made no request:\n{completed.stderr[-3000:]}")
+        # Requests were sent, and none answered in the duration plus STOP_TIMEOUT: each is an error.
+        waited = duration + STOP_TIMEOUT
+        return LoadResult(
+            requests=0,
+            errors=concurrency,
+            seconds=float(waited),
+            p50=0.0,
+            p95=0.0,
+            p99=0.0,
+            queries_min=None,
+            queries_max=None,
+            first_error=f"no response within {waited} s",
+        )
     return result

@@ -213,8 +213,16 @@ def _search_scenario(kind: str) -> HttpScenario:
     def floor(context: Context, paths: list[str]) -> list[Statement]:
         from urllib.parse import parse_qs, urlsplit
 
+        from crm.tenancy import tenant_scope
+
         term = parse_qs(urlsplit(paths[0]).query)["q"][0]
-        types = search.types_for(context.memberships["sales_manager"].user)
+        membership = context.memberships["sales_manager"]
+        # The role's permissions are those of its membership in the current scope (crm.models.User):
+        # outside it the member may read no type, and the function would return nothing at once.
+        with tenant_scope(context.tenant, membership=membership):
+            types = search.types_for(membership.user)
+        if not types:
+            raise LookupError("the search role may read no searchable type")
         return [
             (
                 "SELECT object_type, object_id, title, subtitle, score"

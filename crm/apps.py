@@ -10,9 +10,17 @@ class CrmConfig(AppConfig):
     verbose_name = _("Users and access")
 
     def ready(self) -> None:
-        from crm import checks  # noqa: F401 - registers the system checks
+        from crm import (
+            checks,  # noqa: F401 - registers the system checks
+            lookups,  # noqa: F401 - registers field__any_of
+        )
 
         post_migrate.connect(lock_tenant_tables, dispatch_uid="crm.lock_tenant_tables")
+        from django.contrib.auth.signals import user_logged_in
+
+        from crm.middleware import mark_session_seen
+
+        user_logged_in.connect(mark_session_seen, dispatch_uid="crm.mark_session_seen")
 
 
 def lock_tenant_tables(sender: AppConfig, using: str, **kwargs: Any) -> None:

@@ -35,6 +35,13 @@ SESSION_REFRESH_EVERY = 60
 _SESSION_SEEN_KEY = "_crm_seen"
 
 
+def mark_session_seen(sender: Any, request: HttpRequest, **kwargs: Any) -> None:
+    """On login (user_logged_in): the new session counts as just renewed."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[_SESSION_SEEN_KEY] = int(time.time())
+
+
 class SessionIdleRefreshMiddleware:
     """The idle timeout slides with activity, without writing the session on every request.
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -110,8 +111,9 @@ def shared_records_predicate(
     if write:
         users = users.filter(permission__codename=tables.change_codename)
         teams = teams.filter(permission__codename=tables.change_codename)
-    return Q(**{f"{record_field}__in": users.values("content_object_id")}) | Q(
-        **{f"{record_field}__in": teams.values("content_object_id")}
+    # ARRAY(...) and any_of rather than IN: see crm.lookups.
+    return Q(**{f"{record_field}__any_of": ArraySubquery(users.values("content_object_id"))}) | Q(
+        **{f"{record_field}__any_of": ArraySubquery(teams.values("content_object_id"))}
     )
 
 

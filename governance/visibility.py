@@ -7,6 +7,8 @@ and manual shares (governance.sharing) widen the same predicate.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -28,13 +30,19 @@ COMPANY_WIDE_READERS = frozenset(
     }
 )
 
+
+def _array(sql: str, params: tuple[Any, ...]) -> RawSQL:
+    """ARRAY(<sql>), for `field__any_of` (crm.lookups: why not `field__in` inside an OR)."""
+    return RawSQL(f"ARRAY({sql})", params)  # noqa: S611 - constant SQL, parameters bound
+
+
 _SUBORDINATE_USERS_SQL = f"SELECT user_id FROM ({SUBORDINATES_SQL}) AS below"  # noqa: S608 - constant SQL
 
 
 def owned_by_me_or_below(membership: Membership, owner_field: str = "owner") -> Q:
     """Records owned by this member or by anyone below them, as one predicate (a recursive subquery)."""
-    below = RawSQL(_SUBORDINATE_USERS_SQL, (membership.pk, membership.pk))  # noqa: S611 - constant SQL
-    return Q(**{f"{owner_field}_id": membership.user_id}) | Q(**{f"{owner_field}_id__in": below})
+    below = _array(_SUBORDINATE_USERS_SQL, (membership.pk, membership.pk))
+    return Q(**{f"{owner_field}_id": membership.user_id}) | Q(**{f"{owner_field}_id__any_of": below})
 
 
 # The territories a member belongs to, and every territory below them, for one tenant.
@@ -49,8 +57,7 @@ SELECT id FROM mine
 
 
 def in_my_territories(membership: Membership, territory_field: str = "territory") -> Q:
-    territories = RawSQL(MY_TERRITORIES_SQL, (membership.pk,))  # noqa: S611 - constant SQL
-    return Q(**{f"{territory_field}_id__in": territories})
+    return Q(**{f"{territory_field}_id__any_of": _array(MY_TERRITORIES_SQL, (membership.pk,))})
 
 
 # Owners whose records of one kind are shared with a team this member belongs to (or manages).
@@ -72,8 +79,8 @@ def shared_with_me(
     membership: Membership, model_label: str, owner_field: str = "owner", *, write: bool = False
 ) -> Q:
     accesses = ["read_write"] if write else ["read", "read_write"]
-    owners = RawSQL(SHARED_OWNERS_SQL, (model_label, accesses, membership.pk, membership.pk))  # noqa: S611
-    return Q(**{f"{owner_field}_id__in": owners})
+    owners = _array(SHARED_OWNERS_SQL, (model_label, accesses, membership.pk, membership.pk))
+    return Q(**{f"{owner_field}_id__any_of": owners})
 
 
 def organisation_default(model_label: str) -> str:

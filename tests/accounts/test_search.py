@@ -90,6 +90,7 @@ def leman(tenant, member):
         "Société Génrale",  # one typo
         "generale eaux leman",
         "Thonon",
+        "gén eaux lém",  # the beginnings of its words
     ],
 )
 def test_an_account_is_found_without_accents_case_or_with_a_typo(tenant, leman, query: str) -> None:
@@ -139,6 +140,21 @@ def test_the_closest_match_comes_first(tenant, member) -> None:
         titles = found(director, "eaux du leman")
 
     assert titles[:2] == ["Eaux du Leman", "Eaux du Léman Services Techniques Régionaux"]
+
+
+def test_a_common_word_finds_its_entries_and_one_more_word_narrows_to_the_record(tenant, member) -> None:
+    # A word in thousands of entries is not scored in all of them (crm_search_page reads POOL entries);
+    # adding a word of the wanted record narrows the match to it, wherever it lies in the table.
+    director = member(tenant, Role.SALES_DIRECTOR)
+    with tenant_scope(tenant):
+        crowd = [AccountFactory(legal_name=f"Société Numéro {n}") for n in range(60)]
+        wanted = AccountFactory(legal_name="Société Dauphinoise de Charpente")
+        indexed(*crowd, wanted)
+        common = search.candidates("societe", limit=1000)
+        precise = found(director, "societe charpente")
+
+    assert len(common) == 61
+    assert precise == ["Société Dauphinoise de Charpente"]
 
 
 def test_a_changed_record_is_found_by_its_new_name_only(tenant, leman) -> None:
