@@ -90,7 +90,7 @@ def leman(tenant, member):
         "Société Génrale",  # one typo
         "generale eaux leman",
         "Thonon",
-        "gén eaux lém",  # the beginnings of its words
+        "générale eaux lém",  # whole words, then the beginning of the last one as it is typed
     ],
 )
 def test_an_account_is_found_without_accents_case_or_with_a_typo(tenant, leman, query: str) -> None:
