@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from crm.models import Membership, TenantManager, TenantOwnedModel
+from crm.models import CurrentTenantId, Membership, TenantManager, TenantOwnedModel
 from governance.visibility import visibility_predicate
 
 # A website's host, lower-case, without "www." (as accounts.duplicates.website_domain and the duplicate
@@ -303,9 +303,14 @@ class ContactQuerySet(models.QuerySet["Contact"]):
         predicate = visibility_predicate(
             membership, territory_field="territory", model_label="accounts.account"
         )
+        # The account's tenant, given as a value: row-level security compares accounts_account.tenant_id
+        # with a setting PostgreSQL cannot read when planning, so it guessed a tenant holds 1/1,000 of
+        # the accounts and joined from them; the first page of a million-account tenant's contacts
+        # took 9 s instead of 2 ms.
+        visible = self.filter(account__tenant_id=CurrentTenantId())
         if not predicate:
-            return self.all()
-        return self.filter(account__in=Account.objects.filter(predicate).values("pk"))
+            return visible
+        return visible.filter(account__in=Account.objects.filter(predicate).values("pk"))
 
 
 ContactManager = TenantManager.from_queryset(ContactQuerySet)
