@@ -75,7 +75,7 @@ def _account_for(
         candidates = conversion_account_candidates(lead)
         if candidates:
             return candidates[0].record, False
-    source_code = lead.source.code if lead.source_id else ""
+    source_code = lead.source.code if lead.source is not None else ""
     data: dict[str, Any] = {
         "legal_name": lead.company_name or str(lead),
         "siret": lead.siret,

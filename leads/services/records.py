@@ -188,7 +188,7 @@ def lead_consent_record(*, lead: Lead, answer: ConsentAnswer, actor: User | None
     consent = consent or LeadConsent(tenant=lead.tenant, lead=lead, purpose=answer.purpose)
     consent.status, consent.source, consent.proof = answer.status, answer.source, answer.proof
     consent.recorded_at = timezone.now()
-    consent._history_user = actor  # type: ignore[attr-defined]
+    consent._history_user = actor  # type: ignore[attr-defined,union-attr]
     consent.save()
     return consent
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -48,7 +49,7 @@ SELECT id, owner_id FROM flagged ORDER BY id
 """  # noqa: S608 - identifiers from the models, values as parameters
 
 
-def _flag(sql: str, params: dict[str, object]) -> list[tuple[int, int | None]]:
+def _flag(sql: str, params: dict[str, Any]) -> list[tuple[int, int | None]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(row[0], row[1]) for row in cursor.fetchall()]

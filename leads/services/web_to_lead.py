@@ -33,7 +33,7 @@ HONEYPOT_FIELD = "website_url"  # hidden from people by CSS; bots fill it
 
 def consent_wording(purpose: str) -> str:
     """The sentence next to a purpose's checkbox, in the active language (recorded as proof)."""
-    wordings = {
+    wordings: dict[str, Any] = {
         Consent.Purpose.MARKETING_EMAIL: _("I agree to receive news and offers by e-mail."),
         Consent.Purpose.PHONE_PROSPECTING: _("I agree to be called about offers."),
         Consent.Purpose.SMS: _("I agree to receive offers by SMS."),
