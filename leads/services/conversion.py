@@ -64,6 +64,11 @@ def conversion_missing(lead: Lead) -> list[prerequisites.Prerequisite]:
     return prerequisites.missing(lead, list(lead_settings().conversion_prerequisites))
 
 
+def _lead_reason(lead: Lead) -> str:
+    """Short: the history's change reason holds 100 characters."""
+    return _("converted lead %(id)s") % {"id": lead.pk}
+
+
 def _account_for(
     lead: Lead, *, actor: User, account: Account | None, new_account: bool
 ) -> tuple[Account, bool]:
@@ -88,8 +93,8 @@ def _account_for(
         tenant=lead.tenant,
         actor=actor,
         data=data,
-        duplicate_reason=_("Created from the lead %(lead)s") % {"lead": lead} if new_account else "",
-        reason=_("Converted from a lead"),
+        duplicate_reason=_lead_reason(lead) if new_account else "",
+        reason="" if new_account else _lead_reason(lead),
     )
     return outcome.record, True
 
@@ -127,8 +132,7 @@ def _contact_for(
         tenant=lead.tenant,
         actor=actor,
         data=data,
-        duplicate_reason=_("Created from the lead %(lead)s") % {"lead": lead},
-        reason=_("Converted from a lead"),
+        duplicate_reason=_lead_reason(lead),
     )
     return outcome.record, True
 
@@ -149,7 +153,9 @@ def lead_convert(
     the strongest duplicate found, then new records (`new_account`/`new_contact` force new ones).
     Refuses with the list of the tenant's prerequisites the lead does not meet."""
     current = (
-        Lead.objects.select_for_update().select_related("source", "known_contact__account").get(pk=lead.pk)
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("source", "known_contact__account")
+        .get(pk=lead.pk)
     )
     if current.status == Lead.Status.CONVERTED:
         raise ValidationError(_("This lead is already converted."), code="already_converted")
