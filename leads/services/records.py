@@ -172,9 +172,8 @@ def lead_create(
     lead.first_contact_due_at = first_contact_deadline(
         tenant=tenant, start=now, source=lead.source, settings=lead_settings()
     )
-    _set_history(
-        lead, actor=actor, reason=" · ".join(part for part in (_channel_reason(channel), reason) if part)
-    )
+    # One or the other: the history's change reason holds 100 characters.
+    _set_history(lead, actor=actor, reason=reason or _channel_reason(channel))
     lead.save()
     for answer in consents:
         lead_consent_record(lead=lead, answer=answer, actor=actor)
