@@ -91,7 +91,7 @@ def test_lead_assign_without_owner_runs_the_rules_again(tenant, member) -> None:
         reason = assigned.history.latest().history_change_reason  # type: ignore[attr-defined]
     assert assigned.owner_id == target.user_id
     assert assigned.version == lead.version + 1
-    assert reason == "Assigned by the rules"
+    assert reason == "Attribuée par les règles"  # the default language, French
 
 
 @pytest.mark.django_db(transaction=True)

@@ -116,9 +116,10 @@ def test_missing_prerequisites_are_named_and_nothing_is_written(tenant, member) 
         counts = (Account.objects.count(), Contact.objects.count())
     assert caught.value.code == "prerequisites"
     message = caught.value.messages[0]
-    assert "The lead is qualified" in message
-    assert "The qualification grid is complete" in message
-    assert "The first contact is logged" in message
+    assert message == (
+        "Avant de convertir : La piste est qualifiée; La grille de qualification est complète (BANT ou questions"
+        " propres); Le premier contact est enregistré."
+    )
     assert (lead.status, counts) == (Lead.Status.NEW, (0, 0))
 
 
