@@ -112,7 +112,7 @@ def test_concurrent_arrivals_on_a_round_robin_rule_are_not_assigned_twice(tenant
                 barrier.wait(timeout=10)
                 with tenant_scope(tenant):
                     _create(tenant, author.user, email=f"visiteur{index}-{number}@exemple.fr")
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below
             errors.append(error)
         finally:
             connections.close_all()

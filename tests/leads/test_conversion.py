@@ -20,9 +20,12 @@ def _qualified_lead(tenant, actor, **data):
     lead = lead_create(
         tenant=tenant,
         actor=actor,
-        data={"first_name": "Marc", "last_name": "Dubois", "email": "marc@menuiserie.fr", "company_name": "Menuiserie Dubois",
-              "utm_source": "google", "utm_campaign": "printemps", **data},
-        consents=[ConsentAnswer("marketing_email", "granted", "Web form contact", "Form contact, IP 203.0.113.5")],
+        data={"first_name": "Marc", "last_name": "Dubois", "email": "marc@menuiserie.fr",
+              "company_name": "Menuiserie Dubois", "utm_source": "google", "utm_campaign": "printemps",
+              **data},
+        consents=[
+            ConsentAnswer("marketing_email", "granted", "Web form contact", "Form contact, IP 203.0.113.5")
+        ],
     )  # fmt: skip
     lead.budget, lead.authority, lead.need, lead.timeline = "20 k€", "Gérant", "Atelier", "soon"
     lead.save()
@@ -117,8 +120,8 @@ def test_missing_prerequisites_are_named_and_nothing_is_written(tenant, member) 
     assert caught.value.code == "prerequisites"
     message = caught.value.messages[0]
     assert message == (
-        "Avant de convertir : La piste est qualifiée; La grille de qualification est complète (BANT ou questions"
-        " propres); Le premier contact est enregistré."
+        "Avant de convertir : La piste est qualifiée; La grille de qualification est complète"
+        " (BANT ou questions propres); Le premier contact est enregistré."
     )
     assert (lead.status, counts) == (Lead.Status.NEW, (0, 0))
 

@@ -41,7 +41,8 @@ def test_an_overdue_lead_is_flagged_and_escalated_once(
         on_time.refresh_from_db()
         reason = lead.history.latest().history_change_reason  # type: ignore[attr-defined]
     assert (first, second) == ([lead.pk], [])
-    assert lead.sla_breached_at is not None and lead.sla_escalated_at is not None
+    assert lead.sla_breached_at is not None
+    assert lead.sla_escalated_at is not None
     assert on_time.sla_breached_at is None
     assert reason == "Délai de premier contact dépassé : escaladée"  # the tenant's language
     assert len(mail.outbox) == 1
