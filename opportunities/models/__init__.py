@@ -1,0 +1,21 @@
+"""Opportunities (pipeline, stages, stage history), the product catalogue and quotes."""
+
+from opportunities.models.catalogue import Price, PriceList, Product, VatRate
+from opportunities.models.pipeline import (
+    Competitor,
+    LossReason,
+    Opportunity,
+    OpportunityContactRole,
+    OpportunityProduct,
+    Pipeline,
+    PipelineSettings,
+    Stage,
+    StageChange,
+)
+from opportunities.models.quotes import DiscountKind, DiscountLimit, Quote, QuoteLine, QuoteSequence
+
+__all__ = [
+    "Competitor", "DiscountKind", "DiscountLimit", "LossReason", "Opportunity", "OpportunityContactRole",
+    "OpportunityProduct", "Pipeline", "PipelineSettings", "Price", "PriceList", "Product", "Quote",
+    "QuoteLine", "QuoteSequence", "Stage", "StageChange", "VatRate",
+]  # fmt: skip

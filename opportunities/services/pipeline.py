@@ -1,0 +1,175 @@
+"""Opportunities and their moves between stages, with the immutable stage history."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Field
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Contact
+from crm.models import Tenant, User
+from opportunities.models import Opportunity, Pipeline, Stage, StageChange
+from opportunities.services.defaults import pipeline_defaults_ensure
+
+
+class MissingRequiredFields(ValidationError):
+    """The stage asks for fields the opportunity does not have yet. `fields` names them, so a page
+    can open a small form with just those fields instead of moving the card."""
+
+    def __init__(self, stage: Stage, fields: list[str]) -> None:
+        self.stage = stage
+        self.fields = fields
+        labels = ", ".join(field_label(name) for name in fields)
+        super().__init__(
+            _("To enter “%(stage)s”, fill in: %(fields)s.") % {"stage": stage.name, "fields": labels},
+            code="missing_required_fields",
+        )
+
+
+def _field(name: str) -> Field[Any, Any]:
+    field = Opportunity._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def field_label(name: str) -> str:
+    return str(_field(name).verbose_name)
+
+
+def _is_empty(opportunity: Opportunity, name: str) -> bool:
+    field = _field(name)
+    if field.many_to_many:
+        return opportunity.pk is None or not getattr(opportunity, name).exists()
+    value = getattr(opportunity, field.attname)
+    return value is None or value == ""
+
+
+def missing_fields_for(opportunity: Opportunity, stage: Stage) -> list[str]:
+    return [name for name in stage.required_fields if _is_empty(opportunity, name)]
+
+
+def _record_change(
+    opportunity: Opportunity, *, from_stage: Stage | None, actor: User | None, at: Any
+) -> StageChange:
+    return StageChange.objects.create(
+        tenant_id=opportunity.tenant_id,
+        opportunity=opportunity,
+        pipeline_id=opportunity.pipeline_id,
+        from_stage=from_stage,
+        to_stage=opportunity.stage,
+        changed_at=at,
+        changed_by=actor,
+        amount=opportunity.amount,
+        currency=opportunity.currency,
+        probability=opportunity.probability,
+    )
+
+
+@transaction.atomic
+def opportunity_create(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    account: Account,
+    name: str,
+    expected_close_date: date,
+    owner: User | None = None,
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    probability: int | None = None,
+    primary_contact: Contact | None = None,
+    reason: str = "",
+    **fields: Any,
+) -> Opportunity:
+    """Create an opportunity in the first stage of its pipeline (the tenant's default one unless
+    given), with the stage's probability unless one is given (then marked as set by hand), and its
+    first stage-history row. The stage's required fields apply at creation too."""
+    pipeline = pipeline or pipeline_defaults_ensure(tenant=tenant)
+    if stage is None:
+        stage = pipeline.stages.filter(is_active=True).order_by("position", "id").first()
+        if stage is None:
+            raise ValidationError({"pipeline": _("This pipeline has no stage.")})
+    elif stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": _("This stage belongs to another pipeline.")})
+    if primary_contact is not None and primary_contact.account_id != account.pk:
+        raise ValidationError({"primary_contact": _("The primary contact must work at the account.")})
+    opportunity = Opportunity(
+        tenant=tenant,
+        name=name,
+        account=account,
+        primary_contact=primary_contact,
+        pipeline=pipeline,
+        stage=stage,
+        amount=amount,
+        currency=currency or account.currency or tenant.currency,
+        probability=stage.probability if probability is None else probability,
+        probability_overridden=probability is not None and probability != stage.probability,
+        expected_close_date=expected_close_date,
+        owner=owner or actor,
+        **fields,
+    )
+    missing = missing_fields_for(opportunity, stage)
+    if missing:
+        raise MissingRequiredFields(stage, missing)
+    now = timezone.now()
+    opportunity.stage_entered_at = now
+    if stage.is_closed:
+        opportunity.closed_at = now
+    opportunity._history_user = actor  # type: ignore[attr-defined]
+    if reason:
+        opportunity._change_reason = reason  # type: ignore[attr-defined]
+    opportunity.full_clean(exclude=["tenant"])
+    opportunity.save()
+    _record_change(opportunity, from_stage=None, actor=actor, at=now)
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_move_stage(
+    *,
+    opportunity: Opportunity,
+    stage: Stage,
+    actor: User | None,
+    values: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Opportunity:
+    """Move to `stage`, after setting `values` (the fields the stage asked for, if any). Refused with
+    MissingRequiredFields when the stage's required fields are still empty. The probability becomes
+    the stage's default unless it was set by hand; a closed stage stamps `closed_at`. One stage-history
+    row per move, with the amount and probability after it."""
+    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(
+            _("Someone changed this opportunity meanwhile: reload it and try again."), code="stale_version"
+        )
+    if stage.pipeline_id != locked.pipeline_id:
+        raise ValidationError({"stage": _("This stage belongs to another pipeline.")})
+    if stage.pk == locked.stage_id and not values:
+        return locked
+    for name, value in (values or {}).items():
+        setattr(locked, name, value)
+    missing = missing_fields_for(locked, stage)
+    if missing:
+        raise MissingRequiredFields(stage, missing)
+    previous = locked.stage
+    now = timezone.now()
+    locked.stage = stage
+    locked.stage_entered_at = now
+    if not locked.probability_overridden:
+        locked.probability = stage.probability
+    locked.closed_at = now if stage.is_closed else None
+    locked.version += 1
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.full_clean(exclude=["tenant"])
+    locked.save()
+    if previous.pk != stage.pk:
+        _record_change(locked, from_stage=previous, actor=actor, at=now)
+    return locked
