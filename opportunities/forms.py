@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import active_member_users
 from accounts.models import Account, Contact
-from crm.models import Membership, Tenant
+from crm.models import Membership
 from governance.field_policies import locked_fields
 from opportunities.models import (
     Competitor,
@@ -23,6 +23,7 @@ from opportunities.models import (
     Product,
     Stage,
 )
+from opportunities.services.editing import CURRENCIES
 
 
 class _ServiceErrorsMixin:
@@ -80,7 +81,9 @@ class OpportunityForm(_ServiceErrorsMixin, forms.ModelForm):  # type: ignore[typ
         self.fields["owner"].queryset = active_member_users()  # type: ignore[attr-defined]
         self.fields["competitors"].queryset = Competitor.objects.filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["loss_reason"].queryset = LossReason.objects.filter(is_active=True)  # type: ignore[attr-defined]
-        self.fields["currency"] = forms.ChoiceField(label=_("Currency"), choices=Tenant.Currency.choices)
+        self.fields["currency"] = forms.ChoiceField(
+            label=_("Currency"), choices=[(code, code) for code in CURRENCIES]
+        )
         self.fields["probability"].required = False
         self.fields["probability"].help_text = _("Empty: the stage's default probability.")
         if editing:

@@ -65,19 +65,19 @@ def stage_totals(queryset: QuerySet[Opportunity]) -> dict[int, dict[str, Any]]:
         queryset.order_by()
         .values("stage_id", "currency")
         .annotate(
-            count=Count("id"),
-            amount=Coalesce(Sum("amount"), Value(Decimal(0))),
-            weighted=Coalesce(Sum(WEIGHTED), Value(Decimal(0))),
+            total_count=Count("id"),
+            total_amount=Coalesce(Sum("amount"), Value(Decimal(0))),
+            total_weighted=Coalesce(Sum(WEIGHTED), Value(Decimal(0))),
         )
     )
     for row in rows:
         entry = totals.setdefault(row["stage_id"], {"count": 0, "amounts": []})
-        entry["count"] += row["count"]
+        entry["count"] += row["total_count"]
         entry["amounts"].append(
             {
                 "currency": row["currency"],
-                "amount": row["amount"],
-                "weighted": row["weighted"].quantize(Decimal("0.01")),
+                "amount": row["total_amount"],
+                "weighted": row["total_weighted"].quantize(Decimal("0.01")),
             }
         )
     for entry in totals.values():

@@ -62,8 +62,30 @@ def _refuse_locked_fields(role: str | None, data: dict[str, Any], current: Oppor
         raise ValidationError({name: _("Your role may not change this field.") for name in sorted(refused)})
 
 
+# ISO 4217 codes an opportunity may be priced in: the tenants' own currencies and those French
+# companies commonly quote in abroad (no exchange rates are kept: totals are per currency).
+CURRENCIES = sorted(
+    {
+        *Tenant.Currency.values,
+        "USD",
+        "CAD",
+        "JPY",
+        "AUD",
+        "SEK",
+        "NOK",
+        "DKK",
+        "PLN",
+        "CZK",
+        "MAD",
+        "XOF",
+        "XPF",
+        "CNY",
+    }
+)
+
+
 def check_currency(currency: str) -> None:
-    if currency not in Tenant.Currency.values:
+    if currency not in CURRENCIES:
         raise ValidationError({"currency": _("Unknown currency: %(code)s.") % {"code": currency}})
 
 
