@@ -57,8 +57,7 @@ def pipeline_defaults_ensure(*, tenant: Tenant) -> Pipeline:
     if pipeline is not None:
         return pipeline
     pipeline = _create(
-        Pipeline,
-        tenant=tenant, name=_translated(tenant, "New business"), is_default=True, position=0
+        Pipeline, tenant=tenant, name=_translated(tenant, "New business"), is_default=True, position=0
     )
     for position, (name, probability, outcome, required) in enumerate(DEFAULT_STAGES):
         _create(
