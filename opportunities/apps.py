@@ -8,7 +8,7 @@ class OpportunitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from crm import demo, home, navigation, saved_views
-        from governance import visibility
+        from governance import sharing, visibility
         from opportunities.demo import seed_opportunities
         from opportunities.filters import OpportunityFilter
         from opportunities.home import overdue_context
@@ -36,6 +36,9 @@ class OpportunitiesConfig(AppConfig):
         register_search()
         # Sharing settings (team rules, organisation-wide default, manual shares) apply to them.
         visibility.register_shareable("opportunities.opportunity", _("Opportunities"))
+        sharing.register_inherited_shares(
+            "opportunities.opportunity", shared_label="accounts.account", field="account"
+        )
         home.register(home.HomeWidget("opportunities/home_overdue.html", overdue_context, order=30))
         demo.register(demo.DemoSeeder("opportunities", seed_opportunities, order=30))
         # No field policy: the amount and probability are the sales organisation's working data, read by
