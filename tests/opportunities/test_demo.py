@@ -37,7 +37,8 @@ def test_the_demo_pipeline() -> None:
         assert Opportunity.objects.filter(competitors__isnull=False).exists()
         for opportunity in opportunities:
             last = StageChange.objects.filter(opportunity=opportunity).order_by("-changed_at", "-id").first()
-            assert last is not None and last.to_stage_id == opportunity.stage_id
+            assert last is not None
+            assert last.to_stage_id == opportunity.stage_id
         default = Pipeline.objects.get(is_default=True)
 
     client = Client(headers={"accept-language": "fr"})
