@@ -24,7 +24,7 @@ def _logo_data_uri(profile: CompanyProfile | None) -> str:
             content = image.read()
     except OSError:
         return ""
-    mime = mimetypes.guess_type(profile.logo.name)[0] or "image/png"
+    mime = mimetypes.guess_type(profile.logo.name or "")[0] or "image/png"
     return f"data:{mime};base64,{base64.b64encode(content).decode()}"
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Contact
 from crm.models import Membership, User
 from crm.roles import Role
+from governance import search
 from opportunities.models import (
     CompanyProfile,
     DiscountKind,
@@ -200,6 +201,7 @@ def quote_create(
     )
     quote.full_clean(exclude=["tenant", "opportunity", "created_by", "sequence"])
     _save(quote, actor=actor)
+    search.index(quote)
     return quote
 
 
@@ -545,6 +547,8 @@ def quote_new_version(*, quote: Quote, actor: User) -> Quote:
     copy.approval_note = ""
     copy.version_lock = 1
     _save(copy, actor=actor, reason=_("New version"))
+    search.index(locked)  # superseded: no longer found
+    search.index(copy)
     for line in lines:
         line.pk = None
         line.id = None

@@ -34,3 +34,11 @@ def quantity(value: Decimal | None) -> str:
     if value is None:
         return ""
     return formats.number_format(Decimal(value).normalize(), use_l10n=True, force_grouping=True)
+
+
+@register.simple_tag(takes_context=True)
+def quotes_panel(context: template.Context, opportunity: object) -> dict[str, object]:
+    """The opportunity page's quotes panel: its quotes and the "new quote" form when allowed."""
+    from opportunities.quotes.views import opportunity_quotes_panel_context
+
+    return opportunity_quotes_panel_context(request=context["request"], opportunity=opportunity)  # type: ignore[arg-type]
