@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact
@@ -52,7 +53,9 @@ class QuoteLineForm(forms.ModelForm):
         label=_("Unit price excl. tax"), required=False, decimal_places=2, max_digits=14
     )
     description = forms.CharField(label=_("Description"), required=False, max_length=500)
-    vat_rate = forms.ChoiceField(label=_("VAT rate"), choices=[("", "—"), *VatRate.choices], required=False)
+    vat_rate = forms.ChoiceField(
+        label=capfirst(_("VAT rate")), choices=[("", "—"), *VatRate.choices], required=False
+    )
     unit = forms.ChoiceField(label=_("Unit"), choices=[("", "—"), *Product.Unit.choices], required=False)
     discount_kind = forms.ChoiceField(label=_("Discount"), choices=DiscountKind.choices, initial="percent")
     discount_value = forms.DecimalField(label=_("Discount value"), initial=0, decimal_places=2, max_digits=14)
