@@ -295,4 +295,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Imports whose worker died stay "running": marked failed, with their reason (accounts/imports).
     "accounts-import-stalled-sweep": {"task": "accounts.import_stalled_sweep_all", "schedule": 300.0},
+    # Sent quotes past their validity date become expired (opportunities/quotes/tasks.py), hourly.
+    "opportunities-quote-expiry": {"task": "opportunities.quote_expire_all", "schedule": 3600.0},
 }

@@ -371,3 +371,29 @@ def test_the_expiry_sweep_expires_sent_quotes_past_their_validity_once(
             Quote.objects.get(pk=quote.pk).history.first().history_change_reason
             == "Date de validité dépassée"
         )
+
+
+def test_the_expiry_task_runs_the_sweep_in_the_tenants_scope(tenant: Tenant, rep: Membership) -> None:
+    from opportunities.quotes.tasks import quote_expire
+
+    with tenant_scope(tenant):
+        quote = _sent_quote(rep.user)
+        Quote.objects.filter(pk=quote.pk).update(
+            valid_until=timezone.localdate() - datetime.timedelta(days=1)
+        )
+
+    assert quote_expire(tenant_id=tenant.pk) == 1
+    assert quote_expire(tenant_id=tenant.pk) == 0
+    with tenant_scope(tenant):
+        assert Quote.objects.get(pk=quote.pk).status == Quote.Status.EXPIRED
+
+
+def test_a_quote_is_found_by_its_number_in_the_global_search(tenant: Tenant, rep: Membership) -> None:
+    from governance import search
+
+    with tenant_scope(tenant):
+        quote = _discounted_quote(rep.user, "0")
+
+        results = search.search(rep, quote.number, types=["opportunities.quote"])
+
+    assert [(result.object_id, result.title) for result in results] == [(quote.pk, quote.number)]
