@@ -26,6 +26,7 @@ urlpatterns = [
     path("duplicates/", include("accounts.dedup.urls")),
     path("leads/", include("leads.urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("quotes/", include("opportunities.quotes.urls")),
     path("search/", search_results, name="search"),
     path("admin/", tenant_admin.urls),
     # The shared layout links these by name inside a tenant too.

@@ -12,6 +12,7 @@ class OpportunitiesConfig(AppConfig):
         from opportunities.demo import seed_opportunities
         from opportunities.filters import OpportunityFilter
         from opportunities.home import overdue_context
+        from opportunities.quotes.setup import register_quotes
         from opportunities.search import register_search
         from opportunities.views.pages import OPPORTUNITY_LIST_KEY
 
@@ -43,3 +44,4 @@ class OpportunitiesConfig(AppConfig):
         demo.register(demo.DemoSeeder("opportunities", seed_opportunities, order=30))
         # No field policy: the amount and probability are the sales organisation's working data, read by
         # every role that reads opportunities (finance included); margins and discounts live on quotes.
+        register_quotes()

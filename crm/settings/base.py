@@ -302,4 +302,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opportunities.rules_sweep_all",
         "schedule": TzAwareCrontab(minute=0, hour=7, tz=ZoneInfo("Europe/Paris")),
     },
+    # Sent quotes past their validity date become expired (opportunities/quotes/tasks.py), hourly.
+    "opportunities-quote-expiry": {"task": "opportunities.quote_expire_all", "schedule": 3600.0},
 }

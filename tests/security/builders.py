@@ -341,6 +341,7 @@ def build_world() -> World:
             }
         )
         objects.update(_opportunity_objects(tenant_a, a_admin, account, contact))
+        objects.update(_quote_objects(tenant_a, a_admin, account))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
@@ -395,6 +396,31 @@ def build_world() -> World:
         objects=objects,
         secret_values=secret_values,
     )
+
+
+def _quote_objects(tenant: Any, admin: Any, account: Account) -> dict[str, Any]:
+    """A's catalogue, company profile and a quote with a line, on an opportunity of A's account."""
+    from decimal import Decimal
+
+    from opportunities.models import CompanyProfile, DiscountLimit
+    from opportunities.services.quotes import quote_line_add
+    from tests.opportunities.factories import OpportunityFactory, PriceFactory, make_quote
+
+    opportunity = OpportunityFactory(account=account, owner=admin.user, name=f"{MARKER} Affaire")
+    price = PriceFactory(product__name=f"{MARKER} Produit", price_list__name=f"{MARKER} Tarif")
+    quote: Any = make_quote(opportunity=opportunity, author=admin.user, price_list=price.price_list)
+    line = quote_line_add(quote=quote, actor=admin.user, product=price.product, quantity=Decimal("2"))
+    return {
+        "opportunity": opportunity,
+        "quote": quote,
+        "quote_line": line,
+        "opportunities.product": price.product,
+        "opportunities.pricelist": price.price_list,
+        "opportunities.discountlimit": DiscountLimit.objects.order_by("pk").first(),
+        "opportunities.companyprofile": CompanyProfile.objects.create(
+            tenant=tenant, legal_name=f"{MARKER} Vendeur", siret="73282932000074"
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -518,6 +544,36 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         f"opportunities-api:{name}": {"pk": _pk("opportunity")}
         for name in ("opportunity-detail", "opportunity-move-stage", "opportunity-stage-change-list")
     },
+    "quotes:quote_create": {"opportunity_pk": _pk("opportunity")},
+    **{
+        f"quotes:{name}": {"pk": _pk("quote")}
+        for name in ("quote_detail", "quote_header", "quote_line_add", "quote_pdf")
+    },
+    **{
+        f"quotes:{name}": {"pk": _pk("quote"), "line_pk": _pk("quote_line")}
+        for name in ("quote_line_update", "quote_line_remove")
+    },
+    "quotes:quote_action": {"pk": _pk("quote"), "action": _text("send")},
+    "quotes-api:product-detail": {"pk": _pk("opportunities.product")},
+    "quotes-api:price-list-detail": {"pk": _pk("opportunities.pricelist")},
+    **{
+        f"quotes-api:quote-{name}": {"pk": _pk("quote")}
+        for name in (
+            "detail",
+            "pdf",
+            "line-create",
+            "approve",
+            "reject",
+            "send",
+            "accept",
+            "refuse",
+            "new-version",
+        )
+    },
+    **{
+        f"quotes-api:quote-{name}": {"pk": _pk("quote"), "line_pk": _pk("quote_line")}
+        for name in ("line-detail", "line-remove")
+    },
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
@@ -571,6 +627,10 @@ ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
         "opportunities.competitor",
         "opportunities.lossreason",
         "opportunities.pipelinesettings",
+        "opportunities.product",
+        "opportunities.pricelist",
+        "opportunities.discountlimit",
+        "opportunities.companyprofile",
     )
 }
 
