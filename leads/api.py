@@ -40,6 +40,8 @@ class LeadsActionAllowed(LeadsRoleAllows):
 
 
 class LeadSerializer(serializers.ModelSerializer):
+    # Checked by the service, with the other fields: one 400 names every wrong field.
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     owner = serializers.IntegerField(source="owner_id", required=False, allow_null=True)
     source = serializers.IntegerField(  # type: ignore[assignment]
         source="source_id", required=False, allow_null=True
