@@ -51,9 +51,18 @@ class LeadSerializer(serializers.ModelSerializer):
     product_of_interest = serializers.IntegerField(
         source="product_of_interest_id", required=False, allow_null=True
     )
-    converted_opportunity = serializers.IntegerField(source="converted_opportunity_id", read_only=True)
-    converted_account = serializers.IntegerField(source="converted_account_id", read_only=True)
-    converted_contact = serializers.IntegerField(source="converted_contact_id", read_only=True)
+    converted_opportunity = serializers.IntegerField(
+        source="converted_opportunity_id", read_only=True, allow_null=True
+    )
+    converted_account = serializers.IntegerField(
+        source="converted_account_id", read_only=True, allow_null=True
+    )
+    converted_contact = serializers.IntegerField(
+        source="converted_contact_id", read_only=True, allow_null=True
+    )
+    # Read-only choices that may be empty: plain strings in the schema (an enum would refuse "").
+    timeline = serializers.CharField(read_only=True)
+    unqualified_reason = serializers.CharField(read_only=True)
 
     class Meta:
         model = Lead
