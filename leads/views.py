@@ -30,6 +30,8 @@ PAGE_SIZE = 50
 
 
 def _lead_or_404(request: TenantRequest, pk: int) -> Lead:
+    if not request.user.has_perm("leads.view_lead"):
+        raise PermissionDenied  # a role without leads (support, finance): no lead exists for it
     try:
         return selectors.lead_get(membership=request.membership, pk=pk)
     except Lead.DoesNotExist:

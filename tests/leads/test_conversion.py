@@ -163,6 +163,7 @@ def test_convert_with_an_opportunity_through_the_opportunities_services(tenant, 
         lead = _qualified_lead(tenant, rep.user, product_of_interest=product, owner=rep.user)
         conversion = lead_convert(lead=lead, actor=rep.user, create_opportunity=True, opportunity_data={})
         opportunity = Opportunity.objects.select_related("stage").get()
+        first_position = min(opportunity.pipeline.stages.values_list("position", flat=True))
         lead.refresh_from_db()
     assert conversion.opportunity == opportunity
     assert lead.converted_opportunity_id == opportunity.pk
@@ -172,4 +173,4 @@ def test_convert_with_an_opportunity_through_the_opportunities_services(tenant, 
     )
     assert (opportunity.owner_id, opportunity.sale_type) == (rep.user_id, Opportunity.SaleType.NEW_CUSTOMER)
     assert opportunity.name == "Menuiserie Dubois · Logiciel de planification"
-    assert opportunity.stage.position == min(opportunity.pipeline.stages.values_list("position", flat=True))
+    assert opportunity.stage.position == first_position
