@@ -75,7 +75,12 @@ def quote_list(request: TenantRequest) -> HttpResponse:
     return render(
         request,
         "opportunities/quotes/quote_list.html",
-        {"quotes": quotes, "awaiting": awaiting, "limit": LIST_SIZE},
+        {
+            "quotes": quotes,
+            "awaiting": awaiting,
+            "limit": LIST_SIZE,
+            "discounts_hidden": "max_discount_percent" in hidden_fields(request.membership.role, Quote),
+        },
     )
 
 
@@ -138,6 +143,8 @@ def _editor_context(request: TenantRequest, quote: Quote, **extra: Any) -> dict[
         "may_change": may_change,
         "may_edit": may_change and is_draft,
         "may_approve": services.quote_can_approve(quote=quote, user=request.user),
+        # Field policies: a role that may not read discounts sees prices and totals only.
+        "discounts_hidden": "discount_value" in hidden_fields(request.membership.role, QuoteLine),
         "versions": list(
             Quote.objects.filter(number=quote.number).order_by("-version").values("pk", "version", "status")
         ),

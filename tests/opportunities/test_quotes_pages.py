@@ -276,3 +276,29 @@ def test_the_product_catalogue_hides_the_purchase_cost_from_reps(
     assert "Licence Pro" in for_rep
     assert "96,00" not in for_rep
     assert "96,00" in for_manager
+
+
+def test_a_role_that_may_not_read_discounts_sees_prices_and_totals_only(
+    tenant: Tenant, member: Callable[..., Membership]
+) -> None:
+    director = member(tenant, Role.SALES_DIRECTOR)
+    marketing = member(tenant, Role.MARKETING_MANAGER)
+    with tenant_scope(tenant):
+        # An opportunity the marketing manager sees (their own), quoted by the director.
+        opportunity = OpportunityFactory(owner=marketing.user, account__owner=marketing.user)
+        quote: Any = make_quote(opportunity=opportunity, author=director.user)
+        services.quote_line_add(
+            quote=quote,
+            actor=director.user,
+            description="Licence",
+            quantity=Decimal("1"),
+            unit_price=Decimal("1000"),
+            discount_value=Decimal("37"),
+        )
+
+    for_marketing = _client(marketing).get(f"/t/durand/quotes/{quote.pk}/").content.decode()
+    for_director = _client(director).get(f"/t/durand/quotes/{quote.pk}/").content.decode()
+
+    assert "630,00" in for_marketing  # the line's total
+    assert "37\u00a0%" not in for_marketing
+    assert "37\u00a0%" in for_director
