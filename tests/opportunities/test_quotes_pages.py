@@ -302,3 +302,32 @@ def test_a_role_that_may_not_read_discounts_sees_prices_and_totals_only(
     assert "630,00" in for_marketing  # the line's total
     assert "37\u00a0%" not in for_marketing
     assert "37\u00a0%" in for_director
+
+
+def test_the_opportunity_pages_quotes_panel_lists_its_quotes_and_offers_a_new_one(
+    tenant: Tenant, member: Callable[..., Membership], rf: Any
+) -> None:
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.urls import get_script_prefix, set_script_prefix, set_urlconf
+
+    rep = member(tenant, Role.FIELD_SALES_REP)
+    quote = _quote(tenant, rep)
+    request = rf.get("/t/durand/opportunities/1/")
+    request.user = rep.user
+    # As the tenant middleware does for the opportunity page that includes the panel.
+    previous = get_script_prefix()
+    set_urlconf(settings.CRM_TENANT_URLCONF)
+    set_script_prefix("/t/durand/")
+    try:
+        with tenant_scope(tenant, membership=rep):
+            html = render_to_string(
+                "opportunities/quotes/panel.html", {"opportunity": quote.opportunity}, request=request
+            )
+    finally:
+        set_urlconf(None)
+        set_script_prefix(previous)
+
+    assert f'href="/t/durand/quotes/{quote.pk}/"' in html
+    assert quote.number in html
+    assert f'action="/t/durand/quotes/new/{quote.opportunity_id}/"' in html
