@@ -261,6 +261,24 @@ def test_the_quote_list_costs_the_same_queries_for_1_or_20_quotes(
     with django_assert_max_num_queries(len(one)):
         response = client.get("/t/durand/quotes/")
     assert len(response.context["quotes"]) == 20
+    assert response.context["next_url"] == ""
+
+
+def test_the_quote_list_pages_by_keyset(tenant: Tenant, member: Callable[..., Membership]) -> None:
+    from opportunities.quotes import views
+
+    manager = member(tenant, Role.SALES_MANAGER)
+    quotes = [_quote(tenant, manager) for _ in range(views.LIST_SIZE + 2)]
+    client = _client(manager)
+
+    first = client.get("/t/durand/quotes/")
+    second = client.get(f"/t/durand/quotes/{first.context['next_url']}")
+
+    assert [quote.pk for quote in first.context["quotes"]] == [
+        quote.pk for quote in quotes[::-1][: views.LIST_SIZE]
+    ]
+    assert [quote.pk for quote in second.context["quotes"]] == [quotes[1].pk, quotes[0].pk]
+    assert (second.context["next_url"], second.context["first_url"]) == ("", "?")
 
 
 def test_the_product_catalogue_hides_the_purchase_cost_from_reps(
