@@ -4,6 +4,7 @@ member may not see answers 404 (like another tenant's); a visible one they may n
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.models import Membership, Tenant, User
+from crm.pagination import keyset_page
 from governance.field_policies import hidden_fields
 from opportunities.models import Opportunity, Product, Quote, QuoteLine
 from opportunities.quotes import selectors
@@ -21,7 +23,7 @@ from opportunities.quotes.forms import QuoteCreateForm, QuoteHeaderForm, QuoteLi
 from opportunities.quotes.pdf import quote_pdf, quote_pdf_filename
 from opportunities.services import quotes as services
 
-LIST_SIZE = 100
+LIST_SIZE = 50
 
 
 class TenantRequest(HttpRequest):
@@ -71,11 +73,26 @@ def quote_list(request: TenantRequest) -> HttpResponse:
     inbox), with the ones this member may decide on marked."""
     _require(request, "opportunities.view_quote")
     awaiting = request.GET.get("awaiting") == "1"
-    quotes = list(selectors.quote_list(membership=request.membership, awaiting_approval=awaiting)[:LIST_SIZE])
+    cursor = request.GET.get("after", "")[:200]
+    page = keyset_page(
+        selectors.quote_list(membership=request.membership, awaiting_approval=awaiting),
+        order=("id",),
+        descending=True,
+        cursor=cursor,
+        size=LIST_SIZE,
+    )
+    first_url = "?awaiting=1" if awaiting else "?"
+    base = "?awaiting=1&" if awaiting else "?"
     return render(
         request,
         "opportunities/quotes/quote_list.html",
-        {"quotes": quotes, "awaiting": awaiting, "limit": LIST_SIZE},
+        {
+            "quotes": page.rows,
+            "awaiting": awaiting,
+            "first_url": first_url if cursor else "",
+            "next_url": f"{base}{urlencode({'after': page.next_cursor})}" if page.next_cursor else "",
+            "discounts_hidden": "max_discount_percent" in hidden_fields(request.membership.role, Quote),
+        },
     )
 
 
@@ -138,6 +155,8 @@ def _editor_context(request: TenantRequest, quote: Quote, **extra: Any) -> dict[
         "may_change": may_change,
         "may_edit": may_change and is_draft,
         "may_approve": services.quote_can_approve(quote=quote, user=request.user),
+        # Field policies: a role that may not read discounts sees prices and totals only.
+        "discounts_hidden": "discount_value" in hidden_fields(request.membership.role, QuoteLine),
         "versions": list(
             Quote.objects.filter(number=quote.number).order_by("-version").values("pk", "version", "status")
         ),

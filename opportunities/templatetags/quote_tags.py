@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import template
 from django.utils import formats, translation
 
-from accounts.views import format_money
+from crm.money import format_money
 
 register = template.Library()
 

@@ -261,6 +261,24 @@ def test_the_quote_list_costs_the_same_queries_for_1_or_20_quotes(
     with django_assert_max_num_queries(len(one)):
         response = client.get("/t/durand/quotes/")
     assert len(response.context["quotes"]) == 20
+    assert response.context["next_url"] == ""
+
+
+def test_the_quote_list_pages_by_keyset(tenant: Tenant, member: Callable[..., Membership]) -> None:
+    from opportunities.quotes import views
+
+    manager = member(tenant, Role.SALES_MANAGER)
+    quotes = [_quote(tenant, manager) for _ in range(views.LIST_SIZE + 2)]
+    client = _client(manager)
+
+    first = client.get("/t/durand/quotes/")
+    second = client.get(f"/t/durand/quotes/{first.context['next_url']}")
+
+    assert [quote.pk for quote in first.context["quotes"]] == [
+        quote.pk for quote in quotes[::-1][: views.LIST_SIZE]
+    ]
+    assert [quote.pk for quote in second.context["quotes"]] == [quotes[1].pk, quotes[0].pk]
+    assert (second.context["next_url"], second.context["first_url"]) == ("", "?")
 
 
 def test_the_product_catalogue_hides_the_purchase_cost_from_reps(
@@ -276,3 +294,58 @@ def test_the_product_catalogue_hides_the_purchase_cost_from_reps(
     assert "Licence Pro" in for_rep
     assert "96,00" not in for_rep
     assert "96,00" in for_manager
+
+
+def test_a_role_that_may_not_read_discounts_sees_prices_and_totals_only(
+    tenant: Tenant, member: Callable[..., Membership]
+) -> None:
+    director = member(tenant, Role.SALES_DIRECTOR)
+    marketing = member(tenant, Role.MARKETING_MANAGER)
+    with tenant_scope(tenant):
+        # An opportunity the marketing manager sees (their own), quoted by the director.
+        opportunity = OpportunityFactory(owner=marketing.user, account__owner=marketing.user)
+        quote: Any = make_quote(opportunity=opportunity, author=director.user)
+        services.quote_line_add(
+            quote=quote,
+            actor=director.user,
+            description="Licence",
+            quantity=Decimal("1"),
+            unit_price=Decimal("1000"),
+            discount_value=Decimal("37"),
+        )
+
+    for_marketing = _client(marketing).get(f"/t/durand/quotes/{quote.pk}/").content.decode()
+    for_director = _client(director).get(f"/t/durand/quotes/{quote.pk}/").content.decode()
+
+    assert "630,00" in for_marketing  # the line's total
+    assert "37\u00a0%" not in for_marketing
+    assert "37\u00a0%" in for_director
+
+
+def test_the_opportunity_pages_quotes_panel_lists_its_quotes_and_offers_a_new_one(
+    tenant: Tenant, member: Callable[..., Membership], rf: Any
+) -> None:
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.urls import get_script_prefix, set_script_prefix, set_urlconf
+
+    rep = member(tenant, Role.FIELD_SALES_REP)
+    quote = _quote(tenant, rep)
+    request = rf.get("/t/durand/opportunities/1/")
+    request.user = rep.user
+    # As the tenant middleware does for the opportunity page that includes the panel.
+    previous = get_script_prefix()
+    set_urlconf(settings.CRM_TENANT_URLCONF)
+    set_script_prefix("/t/durand/")
+    try:
+        with tenant_scope(tenant, membership=rep):
+            html = render_to_string(
+                "opportunities/quotes/panel.html", {"opportunity": quote.opportunity}, request=request
+            )
+    finally:
+        set_urlconf(None)
+        set_script_prefix(previous)
+
+    assert f'href="/t/durand/quotes/{quote.pk}/"' in html
+    assert quote.number in html
+    assert f'action="/t/durand/quotes/new/{quote.opportunity_id}/"' in html

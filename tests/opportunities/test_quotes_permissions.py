@@ -16,6 +16,7 @@ from crm.models import Membership, Tenant
 from crm.roles import Role
 from crm.services import api_key_create
 from crm.tenancy import tenant_scope
+from governance.visibility import COMPANY_WIDE_READERS
 from opportunities.models import Quote
 from opportunities.services.quotes import quote_line_add
 from tests.opportunities.factories import OpportunityFactory, make_quote
@@ -38,7 +39,8 @@ EXPECTED = {
         200 if role in READERS else 403,
         200 if role in SALES else 403,
         200 if role in READERS else 403,
-        200 if role in READERS else 403,
+        # A key of a role that reads only its own or its team's records reaches none (it owns nothing).
+        (200 if role in COMPANY_WIDE_READERS else 404) if role in READERS else 403,
         200 if role in API_CHANGERS else 403,
     )
     for role in Role.values
