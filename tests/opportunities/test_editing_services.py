@@ -209,3 +209,24 @@ def test_stage_required_fields_must_be_real_fields() -> None:
         stage_required_fields_check(["amount", "amout", "version"])
 
     assert refused.value.message_dict == {"required_fields": ["Champs inconnus : amout, version."]}
+
+
+def test_a_stage_may_ask_for_competitors_given_with_the_move(tenant: Tenant) -> None:
+    with tenant_scope(tenant):
+        opportunity = _opportunity(tenant)
+        qualification = _stage("Qualification")
+        Stage.objects.filter(pk=qualification.pk).update(required_fields=["competitors"])
+        qualification.refresh_from_db()
+        competitor = Competitor.objects.create(tenant=tenant, name="HubSpot")
+
+        with pytest.raises(MissingRequiredFields) as refused:
+            opportunity_move_stage(opportunity=opportunity, stage=qualification, actor=None)
+        moved = opportunity_move_stage(
+            opportunity=opportunity, stage=qualification, actor=None, values={"competitors": [competitor]}
+        )
+
+        assert refused.value.fields == ["competitors"]
+        assert (moved.stage.name, list(moved.competitors.values_list("name", flat=True))) == (
+            "Qualification",
+            ["HubSpot"],
+        )
