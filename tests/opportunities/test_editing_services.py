@@ -230,3 +230,24 @@ def test_a_stage_may_ask_for_competitors_given_with_the_move(tenant: Tenant) -> 
             "Qualification",
             ["HubSpot"],
         )
+
+
+def test_a_contact_merge_moves_primary_contact_links_and_contact_roles(tenant: Tenant) -> None:
+    from accounts.contact_merge import contact_merge
+
+    with tenant_scope(tenant):
+        survivor = ContactFactory()
+        merged = ContactFactory(account=survivor.account)
+        opportunity = _opportunity(tenant, account=survivor.account, primary_contact=merged)
+        other = _opportunity(tenant, account=survivor.account)
+        opportunity_contact_role_set(opportunity=opportunity, contact=merged, role="influencer", actor=None)
+        opportunity_contact_role_set(opportunity=other, contact=merged, role="user", actor=None)
+        opportunity_contact_role_set(opportunity=other, contact=survivor, role="decision_maker", actor=None)
+
+        contact_merge(survivor=survivor, merged=merged, choices={}, actor=None)
+
+        opportunity.refresh_from_db()
+        assert opportunity.primary_contact_id == survivor.pk
+        assert sorted(
+            OpportunityContactRole.objects.values_list("opportunity_id", "contact_id", "role")
+        ) == sorted([(opportunity.pk, survivor.pk, "influencer"), (other.pk, survivor.pk, "decision_maker")])
