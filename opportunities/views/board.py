@@ -24,7 +24,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.views import TenantRequest, _page_links, format_money, keyset_page
+from accounts.views import TenantRequest, _page_links
+from crm.money import format_money
+from crm.pagination import encode_cursor, keyset_page
 from opportunities import selectors, services
 from opportunities.filters import BoardFilter
 from opportunities.forms import MissingFieldsForm, MoveForm
@@ -109,10 +111,8 @@ def _columns(
         rows = rows[:CARDS_PER_COLUMN]
         cursor = None
         if more:
-            from accounts.views import _encode_cursor
-
             last = rows[-1]
-            cursor = _encode_cursor([last.expected_close_date.isoformat(), last.pk])
+            cursor = encode_cursor([last.expected_close_date.isoformat(), last.pk])
         columns.append(
             {
                 "stage": stage,
