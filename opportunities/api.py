@@ -5,6 +5,7 @@ reach, `version` on every PATCH, 409 when stale). A move refused for missing fie
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -304,7 +305,10 @@ class StageChangeListApi(generics.ListAPIView):
             if raw:
                 try:
                     when = parse_datetime(raw)
-                except ValueError:
+                    if when is not None:
+                        # An aware time far in the past may not fit in UTC (year 1, offset -19:27).
+                        when = when.astimezone(UTC) if when.tzinfo else when
+                except (ValueError, OverflowError):
                     when = None
                 if when is None:
                     raise ValidationError({name: _("Give an ISO 8601 date and time.")})

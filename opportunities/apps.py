@@ -12,6 +12,7 @@ class OpportunitiesConfig(AppConfig):
         from opportunities.demo import seed_opportunities
         from opportunities.filters import OpportunityFilter
         from opportunities.home import overdue_context
+        from opportunities.merge_movers import register_movers
         from opportunities.quotes.setup import register_quotes
         from opportunities.search import register_search
         from opportunities.views.pages import OPPORTUNITY_LIST_KEY
@@ -35,6 +36,7 @@ class OpportunitiesConfig(AppConfig):
             )
         )
         register_search()
+        register_movers()
         # Sharing settings (team rules, organisation-wide default, manual shares) apply to them.
         visibility.register_shareable("opportunities.opportunity", _("Opportunities"))
         sharing.register_inherited_shares(

@@ -195,7 +195,10 @@ def opportunity_move_stage(
     if stage.pk == locked.stage_id and not values:
         return locked
     for name, value in (values or {}).items():
-        setattr(locked, name, value)
+        if _field(name).many_to_many:
+            getattr(locked, name).set(value)  # rolled back with the move if it is refused
+        else:
+            setattr(locked, name, value)
     missing = missing_fields_for(locked, stage)
     if missing:
         raise MissingRequiredFields(stage, missing)

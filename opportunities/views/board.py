@@ -24,8 +24,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.views import TenantRequest, _page_links, format_money, keyset_page
-from crm.pagination import encode_cursor
+from accounts.views import TenantRequest, _page_links
+from crm.money import format_money
+from crm.pagination import encode_cursor, keyset_page
 from opportunities import selectors, services
 from opportunities.filters import BoardFilter
 from opportunities.forms import MissingFieldsForm, MoveForm

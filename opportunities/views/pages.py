@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account, Contact
-from accounts.views import TenantRequest, _page_links, format_money, history_entries, keyset_page
+from accounts.views import TenantRequest, _page_links, history_entries
 from crm.models import User
+from crm.money import format_money
+from crm.pagination import keyset_page
 from crm.saved_views import saved_list_state
 from opportunities import selectors, services
 from opportunities.forms import ContactRoleForm, OpportunityForm, ProductForm

@@ -219,3 +219,20 @@ def test_the_list_costs_the_same_queries_for_1_or_20_rows(
     with django_assert_max_num_queries(len(one)):
         response = api("get", "/api/v1/opportunities/", key)
     assert len(response.json()["results"]) == 20
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=0224-04-08T09%3A00%3A38-19%3A27&until=0087-12-17T03%3A10%3A03Z",
+        "since=0001-01-01T00%3A00%3A00%2B05%3A00",
+    ],
+)
+def test_odd_dates_of_the_stage_change_report_answer_without_error(
+    tenant: Any, admin: Any, query: str
+) -> None:
+    key = key_for(tenant, Role.TENANT_ADMIN, admin)
+
+    response = api("get", f"/api/v1/stage-changes/?{query}", key)
+
+    assert response.status_code in (200, 400)

@@ -209,3 +209,45 @@ def test_stage_required_fields_must_be_real_fields() -> None:
         stage_required_fields_check(["amount", "amout", "version"])
 
     assert refused.value.message_dict == {"required_fields": ["Champs inconnus : amout, version."]}
+
+
+def test_a_stage_may_ask_for_competitors_given_with_the_move(tenant: Tenant) -> None:
+    with tenant_scope(tenant):
+        opportunity = _opportunity(tenant)
+        qualification = _stage("Qualification")
+        Stage.objects.filter(pk=qualification.pk).update(required_fields=["competitors"])
+        qualification.refresh_from_db()
+        competitor = Competitor.objects.create(tenant=tenant, name="HubSpot")
+
+        with pytest.raises(MissingRequiredFields) as refused:
+            opportunity_move_stage(opportunity=opportunity, stage=qualification, actor=None)
+        moved = opportunity_move_stage(
+            opportunity=opportunity, stage=qualification, actor=None, values={"competitors": [competitor]}
+        )
+
+        assert refused.value.fields == ["competitors"]
+        assert (moved.stage.name, list(moved.competitors.values_list("name", flat=True))) == (
+            "Qualification",
+            ["HubSpot"],
+        )
+
+
+def test_a_contact_merge_moves_primary_contact_links_and_contact_roles(tenant: Tenant) -> None:
+    from accounts.contact_merge import contact_merge
+
+    with tenant_scope(tenant):
+        survivor = ContactFactory()
+        merged = ContactFactory(account=survivor.account)
+        opportunity = _opportunity(tenant, account=survivor.account, primary_contact=merged)
+        other = _opportunity(tenant, account=survivor.account)
+        opportunity_contact_role_set(opportunity=opportunity, contact=merged, role="influencer", actor=None)
+        opportunity_contact_role_set(opportunity=other, contact=merged, role="user", actor=None)
+        opportunity_contact_role_set(opportunity=other, contact=survivor, role="decision_maker", actor=None)
+
+        contact_merge(survivor=survivor, merged=merged, choices={}, actor=None)
+
+        opportunity.refresh_from_db()
+        assert opportunity.primary_contact_id == survivor.pk
+        assert sorted(
+            OpportunityContactRole.objects.values_list("opportunity_id", "contact_id", "role")
+        ) == sorted([(opportunity.pk, survivor.pk, "influencer"), (other.pk, survivor.pk, "decision_maker")])
