@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
@@ -22,7 +22,7 @@ class KeysetPage:
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    plain = json.dumps([value.isoformat() if isinstance(value, datetime) else value for value in values])
+    plain = json.dumps([value.isoformat() if isinstance(value, date) else value for value in values])
     return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
 
 

@@ -6,6 +6,7 @@ from opportunities.models.pipeline import (
     Competitor,
     LossReason,
     Opportunity,
+    OpportunityCompetitor,
     OpportunityContactRole,
     OpportunityProduct,
     Pipeline,
@@ -17,7 +18,7 @@ from opportunities.models.quotes import DiscountKind, DiscountLimit, Quote, Quot
 
 __all__ = [
     "CompanyProfile",
-    "Competitor", "DiscountKind", "DiscountLimit", "LossReason", "Opportunity", "OpportunityContactRole",
+    "Competitor", "DiscountKind", "DiscountLimit", "LossReason", "Opportunity", "OpportunityCompetitor", "OpportunityContactRole",
     "OpportunityProduct", "Pipeline", "PipelineSettings", "Price", "PriceList", "Product", "Quote",
     "QuoteLine", "QuoteSequence", "Stage", "StageChange", "VatRate",
 ]  # fmt: skip

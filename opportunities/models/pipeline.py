@@ -227,7 +227,11 @@ class Opportunity(TenantOwnedModel):
     expected_close_date = models.DateField(_("expected close date"))
     expected_signature_date = models.DateField(_("expected signature date"), null=True, blank=True)
     competitors = models.ManyToManyField(
-        Competitor, blank=True, related_name="opportunities", verbose_name=_("competitors")
+        Competitor,
+        through="OpportunityCompetitor",
+        blank=True,
+        related_name="opportunities",
+        verbose_name=_("competitors"),
     )
     loss_reason = models.ForeignKey(
         LossReason,
@@ -262,8 +266,7 @@ class Opportunity(TenantOwnedModel):
 
     objects = OpportunityManager()  # type: ignore[misc]
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "close_date_alerted_at", "inactivity_reminded_at", "last_activity_at"],
-        m2m_fields=[competitors],
+        excluded_fields=["updated_at", "close_date_alerted_at", "inactivity_reminded_at", "last_activity_at"]
     )
 
     class Meta:
@@ -305,6 +308,32 @@ class Opportunity(TenantOwnedModel):
         if self.amount is None:
             return None
         return self.amount * self.probability / 100
+
+
+class OpportunityCompetitor(TenantOwnedModel):
+    """A competitor met on an opportunity. An explicit table, not Django's automatic one, so that it
+    carries the tenant and its row-level security like every tenant table, and has its own history."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="competitor_links", verbose_name=_("opportunity")
+    )
+    competitor = models.ForeignKey(
+        Competitor, on_delete=models.CASCADE, related_name="opportunity_links", verbose_name=_("competitor")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "opportunity", "competitor"], name="opportunities_oppcompetitor_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} · {self.competitor_id}"
 
 
 class OpportunityContactRole(TenantOwnedModel):
