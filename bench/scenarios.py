@@ -18,10 +18,11 @@ from django.db.models import QuerySet
 
 from accounts.filters import OwnerScope
 from accounts.models import Account, Address, Contact
-from accounts.views import PAGE_SIZE, _encode_cursor
+from accounts.views import PAGE_SIZE
 from bench.base import Context, HttpScenario, JobScenario, Statement
 from bench.jobs import duplicate_scan_job, import_job
 from crm.models import Membership
+from crm.pagination import encode_cursor
 from governance import search
 from governance.visibility import owned_by_me_or_below, role_predicate
 
@@ -92,7 +93,7 @@ def _deep_row(context: Context) -> Account:
 
 def deep_page_paths(context: Context) -> list[str]:
     row = _deep_row(context)
-    return [f"{context.prefix}/accounts/?after={_encode_cursor([row.legal_name, row.pk])}"]
+    return [f"{context.prefix}/accounts/?after={encode_cursor([row.legal_name, row.pk])}"]
 
 
 def deep_page_floor(context: Context, paths: list[str]) -> list[Statement]:
