@@ -5,3 +5,31 @@ from django.utils.translation import gettext_lazy as _
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("Leads")
+
+    def ready(self) -> None:
+        from crm import demo, home, navigation
+        from governance import visibility
+        from leads import prerequisites
+        from leads.demo import seed_leads
+        from leads.home import attention_context
+        from leads.models import QUEUE_ROLES
+        from leads.search import register_search
+        from leads.services.sweeps import MANAGER_ROLES
+
+        navigation.register(
+            navigation.NavigationEntry("leads:lead_list", _("Leads"), permission="leads.view_lead", order=15)
+        )
+        demo.register(demo.DemoSeeder("leads", seed_leads, order=20))
+        register_search()
+        visibility.register_shareable("leads.lead", _("Leads"))
+        prerequisites.register_defaults()
+        home.register(
+            home.HomeWidget(
+                template="leads/home_attention.html",
+                context=attention_context,
+                roles=frozenset(
+                    {*MANAGER_ROLES, *QUEUE_ROLES, "tenant_admin", "field_sales_rep", "inside_sales_rep"}
+                ),
+                order=40,
+            )
+        )

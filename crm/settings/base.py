@@ -295,4 +295,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Imports whose worker died stay "running": marked failed, with their reason (accounts/imports).
     "accounts-import-stalled-sweep": {"task": "accounts.import_stalled_sweep_all", "schedule": 300.0},
+    # First-contact SLA breaches and leads waiting too long in the queue (leads/tasks.py).
+    "leads-sweeps": {"task": "leads.sweep_all", "schedule": 300.0},
 }

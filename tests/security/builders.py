@@ -37,8 +37,11 @@ from governance.models import (
     Territory,
 )
 from governance.sharing import share_grant
+from leads.models import AssignmentRule, BusinessCalendar, Lead, LeadSettings
+from leads.services import ConsentAnswer, lead_create, lead_sources_seed
 from tests.accounts.factories import AccountFactory, ConsentFactory, ContactFactory, valid_siret
 from tests.factories import MembershipFactory, TeamFactory, TeamMemberFactory, TenantFactory
+from tests.leads.factories import WebFormFactory
 
 # Every name of tenant A carries this marker, so one search of a response body finds any of them.
 MARKER = "ZZ-ALPHA-CONFIDENTIEL"
@@ -187,6 +190,42 @@ def build_world() -> World:
         api_key, _full_key = api_key_create(
             tenant=tenant_a, name=f"{MARKER} Clé", role=Role.TENANT_ADMIN, actor=a_admin.user
         )
+        lead_source = lead_sources_seed(tenant=tenant_a)[0]
+        lead_source.name = f"{MARKER} Source"
+        lead_source.save()
+        web_form = WebFormFactory(
+            source=lead_source, id=FIRST_ID + 71, name=f"{MARKER} Formulaire", key="alpha-form"
+        )
+        rule = AssignmentRule.objects.create(
+            tenant=tenant_a,
+            id=FIRST_ID + 72,
+            name=f"{MARKER} Règle",
+            target_team=team,
+            postal_code_prefix="75",
+        )
+        lead = lead_create(
+            tenant=tenant_a,
+            actor=a_admin.user,
+            data={
+                "first_name": "Zacharie",
+                "last_name": f"{MARKER}-PISTE",
+                "email": f"zacharie@{A_EMAIL_DOMAIN}",
+                "phone": A_PHONE,
+                "company_name": f"{MARKER} Prospect",
+                "postal_code": "75002",
+                "source": lead_source,
+            },
+            consents=[ConsentAnswer("marketing_email", "granted", f"{MARKER} form", f"{MARKER} proof")],
+        )
+        # A second lead, in the queue (no rule for Belgium): another visibility path.
+        queue_lead = lead_create(
+            tenant=tenant_a,
+            actor=a_admin.user,
+            data={"first_name": "Zoé", "last_name": f"{MARKER}-FILE", "email": f"file@{A_EMAIL_DOMAIN}",
+                  "country": "BE", "postal_code": "1000"},
+        )  # fmt: skip
+        lead_settings = LeadSettings.objects.create(tenant=tenant_a, fallback_team=team)
+        calendar = BusinessCalendar.objects.create(tenant=tenant_a)
         objects.update(
             {
                 "account": account,
@@ -244,6 +283,13 @@ def build_world() -> World:
                     tenant=tenant_a, territory=territory, postal_code_prefix="75"
                 ),
                 "accounts.duplicaterules": duplicate_rules,
+                "lead": lead,
+                "queue_lead": queue_lead,
+                "leads.leadsource": lead_source,
+                "leads.webform": web_form,
+                "leads.assignmentrule": rule,
+                "leads.leadsettings": lead_settings,
+                "leads.businesscalendar": calendar,
             }
         )
         search.index_many(
@@ -251,6 +297,7 @@ def build_world() -> World:
                 Account.objects.get(pk=account.pk),
                 Account.objects.get(pk=other_account.pk),
                 *Contact.objects.select_related("account").filter(pk__in=[contact.pk, other_contact.pk]),
+                *Lead.objects.all(),
             ]
         )
     with tenant_scope(tenant_b):
@@ -284,7 +331,7 @@ def build_world() -> World:
         A_PHONE,
         A_PHONE_NATIONAL,
         api_key.public_id,
-        *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 70)),
+        *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 80)),
     ]
     return World(
         tenant_a=tenant_a,
@@ -372,6 +419,35 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         "grantee_id": Parameter(lambda world: world.a_rep.user_id),
     },
     "accounts-api:contact-detail": {"pk": _pk("contact")},
+    **{
+        f"leads:{name}": {"pk": _pk("lead")}
+        for name in (
+            "lead_detail",
+            "lead_update",
+            "lead_first_contact",
+            "lead_qualification",
+            "lead_qualify",
+            "lead_disqualify",
+            "lead_assign",
+            "lead_convert",
+        )
+    },
+    **{
+        f"leads-api:{name}": {"pk": _pk("lead")}
+        for name in (
+            "lead-detail",
+            "lead-first-contact",
+            "lead-qualify",
+            "lead-disqualify",
+            "lead-convert",
+        )
+    },
+    # The public web form: A's form key under B's address must not be found (a key is looked up in
+    # the tenant of the address only; A's own address is public by design).
+    "webforms:submit": {
+        "tenant_slug": Parameter(lambda world: world.tenant_b.slug, is_object=False),
+        "key": Parameter(lambda world: world["leads.webform"].key),
+    },
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
@@ -416,6 +492,11 @@ ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
         "accounts.segment",
         "accounts.territoryrule",
         "accounts.duplicaterules",
+        "leads.leadsource",
+        "leads.webform",
+        "leads.assignmentrule",
+        "leads.leadsettings",
+        "leads.businesscalendar",
     )
 }
 
