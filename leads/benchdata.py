@@ -442,6 +442,9 @@ class TenantLeads:
                 contacted = assigned + (due - assigned) * rng.uniform(0.05, 0.95)
             else:
                 contacted = due + timedelta(hours=rng.uniform(1, 72))
+            if contacted > now:  # a lead that arrived hours ago: contacted since, within its deadline
+                contacted = assigned + (now - assigned) * rng.uniform(0.1, 0.9)
+            contacted = contacted.replace(microsecond=0)
         if due is not None and (
             (contacted is None and due < now) or (contacted is not None and contacted > due)
         ):
@@ -452,7 +455,7 @@ class TenantLeads:
         qualified = status in ("qualified", "converted")
         converted_at = account = contact = None
         if status == "converted":
-            converted_at = min(now, created + timedelta(days=rng.uniform(3, 60)))
+            converted_at = min(now, max(contacted or created, created + timedelta(days=rng.uniform(3, 60))))
             account, contact = rng.choice(self.account_contacts)
         moments = [moment for moment in (contacted, converted_at) if moment is not None]
         updated = max([created, *moments]) if status != "new" else created

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from io import StringIO
 from itertools import pairwise
 from typing import Any
@@ -209,7 +210,8 @@ def test_search_entries_are_what_the_application_would_index(main: Tenant) -> No
                 )
                 checked += 1
     assert checked == 600 + TINY.small_tenants * (TINY.small_accounts + TINY.small_contacts)
-    assert len(entries) == (TINY.main_accounts + TINY.main_contacts) + TINY.small_tenants * (
+    accounts_and_contacts = {key: value for key, value in entries.items() if key[0].startswith("accounts.")}
+    assert len(accounts_and_contacts) == (TINY.main_accounts + TINY.main_contacts) + TINY.small_tenants * (
         TINY.small_accounts + TINY.small_contacts
     )
 
@@ -484,3 +486,83 @@ def test_a_generated_opportunity_moves_on_through_the_services(main: Tenant) -> 
         assert StageChange.objects.filter(pk__gt=change.pk).count() == 0
         with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
             StageChange.objects.filter(pk=change.pk).update(probability=1)
+
+
+# Leads (leads/benchdata) -------------------------------------------------------------------------------
+
+
+def test_the_lead_tables_hold_what_the_profile_announces(main: Tenant) -> None:
+    from leads.benchdata import LEADS, SMALL_LEADS
+    from leads.models import Lead, LeadSource
+
+    with tenant_scope(main):
+        statuses = Counter(Lead.objects.values_list("status", flat=True))
+        assert sum(statuses.values()) == LEADS["tiny"]
+        assert set(statuses) == set(Lead.Status.values)
+        assert list(LeadSource.objects.order_by("position").values_list("code", flat=True)) == [
+            code for code, _name in LeadSource.DEFAULTS
+        ]
+        assert Lead.objects.filter(owner=None).exclude(status="new").count() == 0
+        assert 0 < Lead.objects.filter(owner=None).count() < Lead.objects.filter(status="new").count()
+        # The rep sees the leads of her micro-secteurs, not the others nor the queue.
+        rep = Membership.objects.get(user__email=BENCH_USERS["field_sales_rep"])
+        assert 0 < Lead.objects.visible_to(rep).count() < LEADS["tiny"]  # type: ignore[attr-defined]
+    for tenant in Tenant.objects.filter(slug__startswith="bench-t"):
+        with tenant_scope(tenant):
+            assert Lead.objects.count() == SMALL_LEADS["tiny"]
+
+
+def test_every_leads_deadline_breach_and_conversion_are_consistent(main: Tenant) -> None:
+    from leads.models import Lead
+
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(f"SELECT date_trunc('second', max(started_at)) FROM {DATASET_TABLE}")  # noqa: S608
+        now = cursor.fetchone()[0]  # the generator's "now"
+    with tenant_scope(main):
+        leads = list(Lead.objects.select_related("source", "converted_contact"))
+    breached = 0
+    for lead in leads:
+        if lead.owner_id is None:
+            assert (lead.assigned_at, lead.first_contact_due_at, lead.status) == (None, None, "new")
+            continue
+        hours = lead.source.sla_hours if lead.source and lead.source.sla_hours else 24
+        assert lead.first_contact_due_at == lead.assigned_at + timedelta(hours=hours)
+        assert all(
+            moment <= now
+            for moment in (lead.created_at, lead.first_contacted_at, lead.converted_at)
+            if moment
+        )
+        late = (lead.first_contacted_at or now) > lead.first_contact_due_at
+        assert (lead.sla_breached_at is not None) == (late and lead.first_contact_due_at < now), lead.pk
+        assert lead.sla_escalated_at == lead.sla_breached_at
+        breached += lead.sla_breached_at is not None
+        assert (lead.status == "unqualified") == bool(lead.unqualified_reason)
+        if lead.status == "converted":
+            assert lead.converted_at is not None
+            assert lead.converted_by_id == lead.owner_id
+            assert (
+                lead.converted_contact is None
+                or lead.converted_contact.account_id == lead.converted_account_id
+            )
+            assert lead.converted_account_id is not None
+    assert 0 < breached < len(leads)
+
+
+def test_lead_search_entries_are_what_the_application_would_index(main: Tenant) -> None:
+    from leads.models import Lead
+    from leads.search import LEAD, lead_document
+
+    entries = {
+        object_id: (title, subtitle, text)
+        for object_id, title, subtitle, text in _owner_rows(
+            "SELECT object_id, title, subtitle, text FROM search_entry WHERE object_type = %s"
+            " AND tenant_id = current_setting('app.tenant_id')::bigint",
+            [LEAD],
+        )
+    }
+    with tenant_scope(main), translation.override("fr"):
+        leads = list(Lead.objects.order_by("pk"))
+        for lead in leads:
+            document = lead_document(lead)
+            assert entries[lead.pk] == (document.title, document.subtitle, document.text)
+    assert len(entries) == len(leads) + Tenant.objects.filter(slug__startswith="bench-t").count() * 5
