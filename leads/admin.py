@@ -58,7 +58,17 @@ class AssignmentRuleAdmin(_MemberUsersMixin, TenantModelAdmin, SimpleHistoryAdmi
         (None, {"fields": ["position", "name", "is_active"]}),
         (
             _("Criteria (empty: any)"),
-            {"fields": ["country", "postal_code_prefix", "segment", "language", "partner", "source"]},
+            {
+                "fields": [
+                    "country",
+                    "postal_code_prefix",
+                    "segment",
+                    "language",
+                    "partner",
+                    "product_of_interest",
+                    "source",
+                ]
+            },
         ),
         (_("Assign to (one of the two)"), {"fields": ["target_user", "target_team"]}),
     ]

@@ -3,6 +3,7 @@ and the actions log-first-contact, qualify, disqualify and convert)."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from crm.tenancy import current_tenant
 from governance.permissions import Reach, role_reach
 from leads import services
 from leads.models import Lead, LeadSource
+from opportunities.models import Product
 
 
 class LeadsRoleAllows(RoleAllows):
@@ -44,6 +46,10 @@ class LeadSerializer(serializers.ModelSerializer):
     )
     segment = serializers.IntegerField(source="segment_id", required=False, allow_null=True)
     partner = serializers.IntegerField(source="partner_id", required=False, allow_null=True)
+    product_of_interest = serializers.IntegerField(
+        source="product_of_interest_id", required=False, allow_null=True
+    )
+    converted_opportunity = serializers.IntegerField(source="converted_opportunity_id", read_only=True)
     converted_account = serializers.IntegerField(source="converted_account_id", read_only=True)
     converted_contact = serializers.IntegerField(source="converted_contact_id", read_only=True)
 
@@ -51,13 +57,14 @@ class LeadSerializer(serializers.ModelSerializer):
         model = Lead
         fields = [
             "id", "salutation", "first_name", "last_name", "email", "phone", "job_title", "language",
-            "company_name", "siret", "country", "postal_code", "city", "segment", "partner", "source",
+            "company_name", "siret", "country", "postal_code", "city", "segment", "partner",
+            "product_of_interest", "source",
             "campaign", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "score",
             "funnel_entered_at",
             "status", "unqualified_reason", "unqualified_note", "owner", "territory", "assigned_at",
             "first_contact_due_at", "first_contacted_at", "sla_breached_at", "sla_escalated_at", "budget",
             "authority", "need", "timeline", "qualification_answers", "converted_at", "converted_account",
-            "converted_contact", "version", "created_at", "updated_at",
+            "converted_contact", "converted_opportunity", "version", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = [
             "id", "status", "unqualified_reason", "unqualified_note", "territory", "assigned_at",
@@ -96,7 +103,9 @@ def _lead_data(validated: dict[str, Any]) -> dict[str, Any]:
     data = dict(validated)
     if "owner_id" in data:
         data["owner"] = _owner(data.pop("owner_id"))
-    for name, model in (("source", LeadSource), ("segment", Segment), ("partner", Account)):
+    for name, model in (
+        ("source", LeadSource), ("segment", Segment), ("partner", Account), ("product_of_interest", Product),
+    ):  # fmt: skip
         if f"{name}_id" in data:
             data[name] = _related(model, data.pop(f"{name}_id"), name)
     return data
@@ -157,6 +166,15 @@ class LeadDetailApi(generics.RetrieveUpdateAPIView):
         except StaleVersion as error:
             raise Conflict(error.messages[0]) from None
         return Response(LeadSerializer(lead).data)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError({"opportunity_amount": _("A valid number is required.")}) from None
 
 
 class _LeadActionApi(APIView):
@@ -242,6 +260,9 @@ class LeadDisqualifyApi(_LeadActionApi):
             "contact": serializers.IntegerField(required=False, allow_null=True),
             "new_account": serializers.BooleanField(required=False),
             "new_contact": serializers.BooleanField(required=False),
+            "create_opportunity": serializers.BooleanField(required=False),
+            "opportunity_name": serializers.CharField(required=False),
+            "opportunity_amount": serializers.DecimalField(max_digits=14, decimal_places=2, required=False),
         },
     ),
     responses=inline_serializer(
@@ -252,6 +273,7 @@ class LeadDisqualifyApi(_LeadActionApi):
             "contact": serializers.IntegerField(),
             "account_created": serializers.BooleanField(),
             "contact_created": serializers.BooleanField(),
+            "opportunity": serializers.IntegerField(allow_null=True),
         },
     ),
 )
@@ -280,6 +302,11 @@ class LeadConvertApi(_LeadActionApi):
         conversion = services.lead_convert(
             lead=lead, actor=actor, account=account, contact=contact,
             new_account=bool(given.get("new_account")), new_contact=bool(given.get("new_contact")),
+            create_opportunity=bool(given.get("create_opportunity")),
+            opportunity_data={
+                "name": given.get("opportunity_name") or "",
+                "amount": _decimal(given.get("opportunity_amount")),
+            },
         )  # fmt: skip
         return Response(
             {
@@ -288,5 +315,6 @@ class LeadConvertApi(_LeadActionApi):
                 "contact": conversion.contact.pk,
                 "account_created": conversion.account_created,
                 "contact_created": conversion.contact_created,
+                "opportunity": conversion.opportunity.pk if conversion.opportunity is not None else None,
             }
         )

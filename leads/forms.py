@@ -13,6 +13,7 @@ from accounts.models import Account
 from crm.models import Membership
 from leads.models import Lead, LeadSource
 from leads.services.qualification import custom_questions
+from opportunities.models import Product
 
 
 class LeadForm(ParseOnlyModelForm):
@@ -26,7 +27,8 @@ class LeadForm(ParseOnlyModelForm):
         model = Lead
         fields = [
             "salutation", "first_name", "last_name", "email", "phone", "job_title", "language",
-            "company_name", "siret", "country", "postal_code", "city", "segment", "partner", "source",
+            "company_name", "siret", "country", "postal_code", "city", "segment", "partner",
+            "product_of_interest", "source",
             "campaign", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "score",
             "owner",
         ]  # fmt: skip
@@ -42,6 +44,7 @@ class LeadForm(ParseOnlyModelForm):
             .order_by("legal_name")  # type: ignore[attr-defined]
         )
         fields["source"].queryset = LeadSource.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        fields["product_of_interest"].queryset = Product.objects.filter(is_active=True)  # type: ignore[attr-defined]
         fields["language"] = forms.ChoiceField(
             label=_("language"), choices=identifiers.language_choices(), initial="fr"
         )
@@ -97,6 +100,15 @@ class ConvertForm(forms.Form):
     NEW = "new"
     account = forms.ChoiceField(label=_("Account"), widget=forms.RadioSelect)
     contact = forms.ChoiceField(label=_("Contact"), widget=forms.RadioSelect)
+
+    create_opportunity = forms.BooleanField(label=_("Create an opportunity"), required=False)
+    opportunity_name = forms.CharField(
+        label=_("Opportunity name"), required=False, max_length=200, help_text=_("Empty: the account's name.")
+    )
+    opportunity_amount = forms.DecimalField(
+        label=_("Estimated amount"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    expected_close_date = forms.DateField(label=_("Expected close date"), required=False)
 
     def __init__(self, *args: Any, accounts: list[Any], contacts: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

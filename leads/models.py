@@ -177,6 +177,10 @@ class AssignmentRule(TenantOwnedModel):
         "accounts.Account", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
         verbose_name=_("partner"),
     )  # fmt: skip
+    product_of_interest = models.ForeignKey(
+        "opportunities.Product", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("product of interest"),
+    )  # fmt: skip
     source = models.ForeignKey(
         LeadSource,
         on_delete=models.CASCADE,
@@ -314,6 +318,10 @@ class Lead(TenantOwnedModel):
         "accounts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="known_leads",
         verbose_name=_("known contact"),
     )  # fmt: skip
+    product_of_interest = models.ForeignKey(
+        "opportunities.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("product of interest"),
+    )  # fmt: skip
     score = models.PositiveSmallIntegerField(_("score"), default=0)
     funnel_entered_at = models.DateTimeField(_("entered the funnel"), default=timezone.now)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
@@ -361,6 +369,10 @@ class Lead(TenantOwnedModel):
     converted_contact = models.ForeignKey(
         "accounts.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="converted_leads",
         editable=False, verbose_name=_("contact"),
+    )  # fmt: skip
+    converted_opportunity = models.ForeignKey(
+        "opportunities.Opportunity", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="converted_leads", editable=False, verbose_name=_("opportunity"),
     )  # fmt: skip
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -82,6 +82,7 @@ def _form_context(
         "web_form": form,
         "tenant": tenant,
         "errors": errors,
+        "general_errors": errors.get("__all__", []),
         "data": data,
         "fields": form.fields,
         "required": set(form.required_fields),

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account, Contact
-from accounts.views import TenantRequest, _page_links, history_entries, keyset_page
+from accounts.views import TenantRequest, _page_links, history_entries
 from crm.models import User
+from crm.pagination import keyset_page
 from leads import selectors, services
 from leads.forms import AssignForm, ConvertForm, DisqualifyForm, LeadForm, QualificationForm
 from leads.models import Lead, LeadSource
@@ -297,6 +298,12 @@ def lead_convert(request: TenantRequest, pk: int) -> HttpResponse:
                 contact=contact,
                 new_account=account_choice == ConvertForm.NEW,
                 new_contact=contact_choice == ConvertForm.NEW,
+                create_opportunity=form.cleaned_data["create_opportunity"],
+                opportunity_data={
+                    "name": form.cleaned_data["opportunity_name"],
+                    "amount": form.cleaned_data["opportunity_amount"],
+                    "expected_close_date": form.cleaned_data["expected_close_date"],
+                },
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -22,6 +22,7 @@ def rule_matches(rule: AssignmentRule, lead: Lead) -> bool:
         rule.segment_id is None or rule.segment_id == lead.segment_id,
         not rule.language or rule.language == lead.language,
         rule.partner_id is None or rule.partner_id == lead.partner_id,
+        rule.product_of_interest_id is None or rule.product_of_interest_id == lead.product_of_interest_id,
         rule.source_id is None or rule.source_id == lead.source_id,
     )
     return all(checks)

@@ -7,6 +7,7 @@ is locked and its status checked inside the transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,11 @@ from leads import prerequisites
 from leads.models import Lead
 from leads.services.config import lead_settings
 from leads.services.records import _set_history
+from opportunities.models import Opportunity
+from opportunities.services import opportunity_create
+
+# An opportunity created at conversion closes, unless told otherwise, this many days later.
+DEFAULT_CLOSE_IN_DAYS = 90
 
 # The account's origin, from the lead's source (accounts.Account.Origin).
 _ORIGIN_OF_SOURCE = {"referral": "referral", "partner": "partner", "event": "trade_show"}
@@ -137,6 +143,35 @@ def _contact_for(
     return outcome.record, True
 
 
+def _opportunity_for(
+    lead: Lead, *, actor: User, account: Account, contact: Contact, data: dict[str, Any]
+) -> Opportunity:
+    """Through opportunities.services (its rules: pipeline, first stage, required fields). A new
+    account is a new customer; an existing one, an upsell unless told."""
+    sale_type = data.get("sale_type") or (
+        Opportunity.SaleType.NEW_CUSTOMER
+        if account.account_type == Account.Type.PROSPECT
+        else Opportunity.SaleType.UPSELL
+    )
+    product = lead.product_of_interest
+    name = data.get("name") or " · ".join(
+        str(part) for part in (account, product.name if product else "") if part
+    )
+    return opportunity_create(
+        tenant=lead.tenant,
+        actor=actor,
+        account=account,
+        name=name,
+        expected_close_date=data.get("expected_close_date")
+        or timezone.localdate() + timedelta(days=DEFAULT_CLOSE_IN_DAYS),
+        owner=lead.owner or actor,
+        amount=data.get("amount"),
+        primary_contact=contact,
+        sale_type=sale_type,
+        reason=_lead_reason(lead),
+    )
+
+
 @transaction.atomic
 def lead_convert(
     *,
@@ -190,11 +225,14 @@ def lead_convert(
             )
     opportunity = None
     if create_opportunity:
-        raise ValidationError(_("Opportunities are not available yet."), code="no_opportunities")
+        opportunity = _opportunity_for(
+            current, actor=actor, account=chosen_account, contact=chosen_contact, data=opportunity_data or {}
+        )
     now = timezone.now()
     current.status = Lead.Status.CONVERTED
     current.converted_at, current.converted_by = now, actor
     current.converted_account, current.converted_contact = chosen_account, chosen_contact
+    current.converted_opportunity = opportunity
     current.version = F("version") + 1  # type: ignore[assignment]
     _set_history(current, actor=actor, reason=_("Converted"))
     current.save()

@@ -27,7 +27,8 @@ from leads.services.config import first_contact_deadline, lead_settings
 # What pages, the API and imports may write; status, assignment and SLA columns have their own services.
 LEAD_FIELDS = (
     "salutation", "first_name", "last_name", "email", "phone", "job_title", "language", "company_name",
-    "siret", "country", "postal_code", "city", "segment", "partner", "source", "campaign", "utm_source",
+    "siret", "country", "postal_code", "city", "segment", "partner", "product_of_interest", "source",
+    "campaign", "utm_source",
     "utm_medium", "utm_campaign", "utm_term", "utm_content", "score", "funnel_entered_at", "owner",
 )  # fmt: skip
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")

@@ -89,7 +89,7 @@ def web_form_submit(
             purpose=purpose,
             status=Consent.Status.GRANTED if data.get(f"consent_{purpose}") else Consent.Status.REFUSED,
             source=_("Web form %(form)s") % {"form": form.key},
-            proof=_("Form %(key)s, IP %(ip)s, %(when)s, wording: \u201c%(wording)s\u201d")
+            proof=_("Form %(key)s, IP %(ip)s, %(when)s, wording: “%(wording)s”")
             % {
                 "key": form.key,
                 "ip": ip_address,

@@ -20,9 +20,12 @@ def _qualified_lead(tenant, actor, **data):
     lead = lead_create(
         tenant=tenant,
         actor=actor,
-        data={"first_name": "Marc", "last_name": "Dubois", "email": "marc@menuiserie.fr", "company_name": "Menuiserie Dubois",
-              "utm_source": "google", "utm_campaign": "printemps", **data},
-        consents=[ConsentAnswer("marketing_email", "granted", "Web form contact", "Form contact, IP 203.0.113.5")],
+        data={"first_name": "Marc", "last_name": "Dubois", "email": "marc@menuiserie.fr",
+              "company_name": "Menuiserie Dubois", "utm_source": "google", "utm_campaign": "printemps",
+              **data},
+        consents=[
+            ConsentAnswer("marketing_email", "granted", "Web form contact", "Form contact, IP 203.0.113.5")
+        ],
     )  # fmt: skip
     lead.budget, lead.authority, lead.need, lead.timeline = "20 k€", "Gérant", "Atelier", "soon"
     lead.save()
@@ -116,9 +119,10 @@ def test_missing_prerequisites_are_named_and_nothing_is_written(tenant, member) 
         counts = (Account.objects.count(), Contact.objects.count())
     assert caught.value.code == "prerequisites"
     message = caught.value.messages[0]
-    assert "The lead is qualified" in message
-    assert "The qualification grid is complete" in message
-    assert "The first contact is logged" in message
+    assert message == (
+        "Avant de convertir : La piste est qualifiée; La grille de qualification est complète"
+        " (BANT ou questions propres); Le premier contact est enregistré."
+    )
     assert (lead.status, counts) == (Lead.Status.NEW, (0, 0))
 
 
@@ -147,3 +151,25 @@ def test_a_failure_midway_leaves_nothing_behind(tenant, member) -> None:
         lead.refresh_from_db()
         counts = (Account.objects.count(), Contact.objects.count(), Consent.objects.count())
     assert (lead.status, counts) == (Lead.Status.QUALIFIED, (0, 0, 0))
+
+
+def test_convert_with_an_opportunity_through_the_opportunities_services(tenant, member) -> None:
+    from opportunities.models import Opportunity
+    from tests.opportunities.factories import ProductFactory
+
+    rep = member(tenant)
+    with tenant_scope(tenant):
+        product = ProductFactory(name="Logiciel de planification")
+        lead = _qualified_lead(tenant, rep.user, product_of_interest=product, owner=rep.user)
+        conversion = lead_convert(lead=lead, actor=rep.user, create_opportunity=True, opportunity_data={})
+        opportunity = Opportunity.objects.select_related("stage").get()
+        lead.refresh_from_db()
+    assert conversion.opportunity == opportunity
+    assert lead.converted_opportunity_id == opportunity.pk
+    assert (opportunity.account_id, opportunity.primary_contact_id) == (
+        conversion.account.pk,
+        conversion.contact.pk,
+    )
+    assert (opportunity.owner_id, opportunity.sale_type) == (rep.user_id, Opportunity.SaleType.NEW_CUSTOMER)
+    assert opportunity.name == "Menuiserie Dubois · Logiciel de planification"
+    assert opportunity.stage.position == min(opportunity.pipeline.stages.values_list("position", flat=True))

@@ -34,7 +34,8 @@ def test_create_normalises_and_places_the_lead_in_its_territory(tenant, member) 
             actor=author.user,
             data={
                 "first_name": "marc", "last_name": "DUBOIS", "email": " Marc.Dubois@Exemple.FR ",
-                "phone": "06 12 34 56 78", "postal_code": "69007", "siret": "732 829 320 00074", "score": "70",
+                "phone": "06 12 34 56 78", "postal_code": "69007", "siret": "732 829 320 00074",
+                "score": "70",
             },
         )  # fmt: skip
         history = lead.history.get()  # type: ignore[attr-defined]

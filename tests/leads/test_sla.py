@@ -105,4 +105,5 @@ def test_the_source_sla_wins_over_the_tenant_sla(tenant, member, clock) -> None:
     with tenant_scope(tenant):
         source = LeadSourceFactory(code="inbound_call", name="Appel entrant", sla_hours=2)
         lead = lead_create(tenant=tenant, actor=author.user, data={"last_name": "Dubois", "source": source})
+    assert lead.first_contact_due_at is not None
     assert lead.first_contact_due_at - lead.created_at == timedelta(hours=2)
