@@ -25,6 +25,7 @@ urlpatterns = [
     path("imports/", include("accounts.imports.urls")),
     path("duplicates/", include("accounts.dedup.urls")),
     path("leads/", include("leads.urls")),
+    path("opportunities/", include("opportunities.urls")),
     path("search/", search_results, name="search"),
     path("admin/", tenant_admin.urls),
     # The shared layout links these by name inside a tenant too.

@@ -297,4 +297,9 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-import-stalled-sweep": {"task": "accounts.import_stalled_sweep_all", "schedule": 300.0},
     # First-contact SLA breaches and leads waiting too long in the queue (leads/tasks.py).
     "leads-sweeps": {"task": "leads.sweep_all", "schedule": 300.0},
+    # Overdue close dates and inactivity reminders of opportunities, every morning at 07:00 Paris time.
+    "opportunities-rules-sweep": {
+        "task": "opportunities.rules_sweep_all",
+        "schedule": TzAwareCrontab(minute=0, hour=7, tz=ZoneInfo("Europe/Paris")),
+    },
 }

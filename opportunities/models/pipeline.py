@@ -165,12 +165,18 @@ class PipelineSettings(TenantOwnedModel):
 
 class OpportunityQuerySet(models.QuerySet["Opportunity"]):
     def visible_to(self, membership: Membership) -> OpportunityQuerySet:
-        """Owner chain, the territories of the account, team sharing rules and manual shares."""
-        return self.filter(
-            visibility_predicate(
-                membership, territory_field="account__territory", model_label="opportunities.opportunity"
-            )
+        """Owner chain, the territories of the account, team sharing rules of opportunities, and the
+        manual shares of the account: an account shared by hand brings its opportunities along (as its
+        contacts), read-write shares included (governance.sharing.register_inherited_shares)."""
+        from governance.sharing import shared_records_predicate
+
+        predicate = visibility_predicate(
+            membership, territory_field="account__territory", model_label="opportunities.opportunity"
         )
+        if not predicate:
+            return self.all()
+        manual = shared_records_predicate(membership, "accounts.account", record_field="account")
+        return self.filter(predicate | manual if manual is not None else predicate)
 
     def open(self) -> OpportunityQuerySet:
         return self.filter(stage__outcome=Stage.Outcome.OPEN)

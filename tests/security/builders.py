@@ -8,6 +8,7 @@ the registry cannot fill fails the suite (`MissingBuilder`), so no route goes un
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ from governance.models import (
 from governance.sharing import share_grant
 from leads.models import AssignmentRule, BusinessCalendar, Lead, LeadSettings
 from leads.services import ConsentAnswer, lead_create, lead_sources_seed
+from opportunities.models import Opportunity
 from tests.accounts.factories import AccountFactory, ConsentFactory, ContactFactory, valid_siret
 from tests.factories import MembershipFactory, TeamFactory, TeamMemberFactory, TenantFactory
 from tests.leads.factories import WebFormFactory
@@ -78,6 +80,52 @@ class World:
 def _history_id(obj: models.Model, *, oldest: bool = False) -> int:
     history = obj.history.order_by("history_id" if oldest else "-history_id")  # type: ignore[attr-defined]
     return int(history.values_list("history_id", flat=True)[0])
+
+
+def _opportunity_objects(
+    tenant: Tenant, admin: Membership, account: Account, contact: Contact
+) -> dict[str, Any]:
+    """A's pipeline objects: an opportunity with a contact role, a product, a competitor, its stages."""
+    from opportunities.models import (
+        Competitor,
+        LossReason,
+        OpportunityContactRole,
+        OpportunityProduct,
+        PipelineSettings,
+    )
+    from opportunities.services import opportunity_create, pipeline_defaults_ensure
+    from tests.opportunities.factories import ProductFactory
+
+    pipeline = pipeline_defaults_ensure(tenant=tenant)
+    competitor = Competitor.objects.create(tenant=tenant, id=FIRST_ID + 61, name=f"{MARKER} Concurrent")
+    opportunity = opportunity_create(
+        tenant=tenant,
+        actor=admin.user,
+        account=account,
+        name=f"{MARKER} Affaire",
+        expected_close_date=datetime.date(2027, 3, 31),
+        primary_contact=contact,
+        id=FIRST_ID + 62,
+    )
+    opportunity.competitors.add(competitor)
+    role = OpportunityContactRole.objects.create(
+        tenant=tenant, id=FIRST_ID + 63, opportunity=opportunity, contact=contact
+    )
+    product = ProductFactory(id=FIRST_ID + 64, name=f"{MARKER} Produit")
+    product_row = OpportunityProduct.objects.create(
+        tenant=tenant, id=FIRST_ID + 65, opportunity=opportunity, product=product
+    )
+    return {
+        "opportunity": opportunity,
+        "pipeline": pipeline,
+        "stage": pipeline.stages.order_by("position").last(),
+        "contact_role": role,
+        "opportunity_product": product_row,
+        "opportunities.pipeline": pipeline,
+        "opportunities.competitor": competitor,
+        "opportunities.lossreason": LossReason.objects.order_by("position").first(),
+        "opportunities.pipelinesettings": PipelineSettings.objects.create(tenant=tenant),
+    }
 
 
 def build_world() -> World:
@@ -292,10 +340,12 @@ def build_world() -> World:
                 "leads.businesscalendar": calendar,
             }
         )
+        objects.update(_opportunity_objects(tenant_a, a_admin, account, contact))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
                 Account.objects.get(pk=other_account.pk),
+                Opportunity.objects.select_related("account", "stage").get(pk=objects["opportunity"].pk),
                 *Contact.objects.select_related("account").filter(pk__in=[contact.pk, other_contact.pk]),
                 *Lead.objects.all(),
             ]
@@ -448,6 +498,26 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         "tenant_slug": Parameter(lambda world: world.tenant_b.slug, is_object=False),
         "key": Parameter(lambda world: world["leads.webform"].key),
     },
+    **{
+        f"opportunities:{name}": {"pk": _pk("opportunity")}
+        for name in (
+            "opportunity_detail",
+            "opportunity_update",
+            "opportunity_delete",
+            "opportunity_move",
+            "contact_role_add",
+            "product_add",
+            "board_move",
+        )
+    },
+    "opportunities:contact_role_remove": {"pk": _pk("opportunity"), "role_pk": _pk("contact_role")},
+    "opportunities:product_remove": {"pk": _pk("opportunity"), "product_pk": _pk("opportunity_product")},
+    "opportunities:board": {"pipeline_pk": _pk("pipeline")},
+    "opportunities:board_more": {"pipeline_pk": _pk("pipeline"), "stage_pk": _pk("stage")},
+    **{
+        f"opportunities-api:{name}": {"pk": _pk("opportunity")}
+        for name in ("opportunity-detail", "opportunity-move-stage", "opportunity-stage-change-list")
+    },
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
@@ -497,6 +567,10 @@ ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
         "leads.assignmentrule",
         "leads.leadsettings",
         "leads.businesscalendar",
+        "opportunities.pipeline",
+        "opportunities.competitor",
+        "opportunities.lossreason",
+        "opportunities.pipelinesettings",
     )
 }
 
