@@ -2,8 +2,9 @@
 business calendar, web forms and assignment rules, then leads with their sources and UTM parameters,
 owners (the reps of the lead's micro-secteur in the main tenant; a share still in the unassigned
 queue), first-contact deadlines (24 hours, 4 for inbound calls) met, missed or still running, the
-breaches the sweep flagged and escalated, qualification (BANT), conversions linked to accounts and
-contacts, consents from the web forms, history rows and search entries.
+breaches the sweep flagged and escalated, qualification (BANT), products of interest, conversions
+linked to accounts, contacts and most to the opportunity they created, consents from the web forms,
+history rows and search entries.
 
 The main tenant holds 200,000 leads at `large` (200 at `tiny`, 10,000 at `small`); small tenants a few.
 Search entries mirror leads.search.lead_document (a test holds them equal), in French.
@@ -99,6 +100,8 @@ LEAD_COLUMNS = [
     "converted_by_id",
     "converted_account_id",
     "converted_contact_id",
+    "converted_opportunity_id",
+    "product_of_interest_id",
     "created_at",
     "updated_at",
     "version",
@@ -337,6 +340,7 @@ class TenantLeads:
                 None,
                 teams[n % len(teams)],
                 None,
+                None,
             )
             for position, (n, code) in enumerate(enumerate(codes[: 4 * len(teams)]))
         ]
@@ -357,6 +361,7 @@ class TenantLeads:
                 "target_user_id",
                 "target_team_id",
                 "last_assigned_user_id",
+                "product_of_interest_id",
             ],
             rows,
         )
@@ -371,11 +376,24 @@ class TenantLeads:
         )
         rows = cursor.fetchall()
         self.account_contacts = [(account, contact) for account, contact, _partner in rows]
+        self.first_contacts = dict(self.account_contacts)
         self.partners = [account for account, _contact, partner in rows if partner]
         cursor.execute("SELECT id FROM accounts_segment WHERE tenant_id = %s ORDER BY id", [self.tenant.id])
         self.segments = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT min(id), max(id) FROM accounts_contact WHERE tenant_id = %s", [self.tenant.id])
         self.contact_range = cursor.fetchone()
+        # Conversions that created an opportunity: the opportunity's account and creation are the lead's.
+        cursor.execute(
+            "SELECT id, account_id, primary_contact_id, created_at FROM opportunities_opportunity"
+            " WHERE tenant_id = %s AND sale_type = 'new_customer' ORDER BY id",
+            [self.tenant.id],
+        )
+        self.opportunities = cursor.fetchall()
+        cursor.execute(
+            "SELECT id FROM opportunities_product WHERE tenant_id = %s AND is_active ORDER BY id",
+            [self.tenant.id],
+        )
+        self.products = [row[0] for row in cursor.fetchall()]
 
     def generate(self) -> None:
         self.reference()
@@ -424,11 +442,16 @@ class TenantLeads:
     ) -> None:
         ctx, rng, tenant, now = self.ctx, self.rng, self.tenant, self.ctx.now
         status = rng.choice(STATUSES)
+        opportunity = None
+        if status == "converted" and self.opportunities and rng.random() < 0.6:
+            opportunity = rng.choice(self.opportunities)
         source = rng.choice(SOURCES)
         source_id, sla_hours = self.sources[source]
         created = (
             now - timedelta(days=AGE_DAYS[status] * rng.random(), minutes=rng.randrange(5, 600))
         ).replace(microsecond=0)
+        if opportunity is not None:  # converted 5 to 60 days after it arrived, creating the opportunity
+            created = opportunity[3] - timedelta(days=rng.uniform(5, 60))
         female = rng.random() < 0.5
         first = rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)
         last = rng.choice(LAST_NAMES)
@@ -480,7 +503,10 @@ class TenantLeads:
             alerted = None
         qualified = status in ("qualified", "converted")
         converted_at = account = contact = None
-        if status == "converted":
+        if opportunity is not None:
+            converted_at, account = opportunity[3], opportunity[1]
+            contact = opportunity[2] or self.first_contacts.get(account)
+        elif status == "converted":
             converted_at = min(now, max(contacted or created, created + timedelta(days=rng.uniform(3, 60))))
             account, contact = rng.choice(self.account_contacts)
         moments = [moment for moment in (contacted, converted_at) if moment is not None]
@@ -534,6 +560,8 @@ class TenantLeads:
             owner if converted_at else None,
             account,
             contact,
+            opportunity[0] if opportunity is not None else None,
+            rng.choice(self.products) if self.products and rng.random() < 0.4 else None,
             created,
             updated,
             1 if status == "new" else 2,
@@ -551,6 +579,7 @@ class TenantLeads:
                 "converted_by_id",
                 "converted_account_id",
                 "converted_contact_id",
+                "converted_opportunity_id",
             ):
                 first_version[COLUMN[column]] = None
             for column in ("unqualified_reason", "budget", "authority", "need", "timeline"):
@@ -628,6 +657,6 @@ register(
             "leads_historicalleadconsent",
             "search_entry",
         ),
-        order=35,  # after accounts (its accounts, contacts and search table), before opportunities
+        order=45,  # after the accounts and contacts, the catalogue and the opportunities it points at
     )
 )

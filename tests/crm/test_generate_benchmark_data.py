@@ -519,13 +519,14 @@ def test_every_leads_deadline_breach_and_conversion_are_consistent(main: Tenant)
         cursor.execute(f"SELECT date_trunc('second', max(started_at)) FROM {DATASET_TABLE}")  # noqa: S608
         now = cursor.fetchone()[0]  # the generator's "now"
     with tenant_scope(main):
-        leads = list(Lead.objects.select_related("source", "converted_contact"))
-    breached = 0
+        leads = list(Lead.objects.select_related("source", "converted_contact", "converted_opportunity"))
+    breached = linked = 0
     for lead in leads:
         if lead.owner_id is None:
             assert (lead.assigned_at, lead.first_contact_due_at, lead.status) == (None, None, "new")
             continue
         hours = lead.source.sla_hours if lead.source and lead.source.sla_hours else 24
+        assert lead.assigned_at is not None
         assert lead.first_contact_due_at == lead.assigned_at + timedelta(hours=hours)
         assert all(
             moment <= now
@@ -545,7 +546,12 @@ def test_every_leads_deadline_breach_and_conversion_are_consistent(main: Tenant)
                 or lead.converted_contact.account_id == lead.converted_account_id
             )
             assert lead.converted_account_id is not None
+            if lead.converted_opportunity is not None:
+                assert lead.converted_opportunity.account_id == lead.converted_account_id
+                assert lead.converted_opportunity.created_at == lead.converted_at
+                linked += 1
     assert 0 < breached < len(leads)
+    assert linked > 0
 
 
 def test_lead_search_entries_are_what_the_application_would_index(main: Tenant) -> None:
