@@ -40,6 +40,8 @@ class LeadsActionAllowed(LeadsRoleAllows):
 
 
 class LeadSerializer(serializers.ModelSerializer):
+    # Checked by the service, with the other fields: one 400 names every wrong field.
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     owner = serializers.IntegerField(source="owner_id", required=False, allow_null=True)
     source = serializers.IntegerField(  # type: ignore[assignment]
         source="source_id", required=False, allow_null=True
@@ -49,9 +51,18 @@ class LeadSerializer(serializers.ModelSerializer):
     product_of_interest = serializers.IntegerField(
         source="product_of_interest_id", required=False, allow_null=True
     )
-    converted_opportunity = serializers.IntegerField(source="converted_opportunity_id", read_only=True)
-    converted_account = serializers.IntegerField(source="converted_account_id", read_only=True)
-    converted_contact = serializers.IntegerField(source="converted_contact_id", read_only=True)
+    converted_opportunity = serializers.IntegerField(
+        source="converted_opportunity_id", read_only=True, allow_null=True
+    )
+    converted_account = serializers.IntegerField(
+        source="converted_account_id", read_only=True, allow_null=True
+    )
+    converted_contact = serializers.IntegerField(
+        source="converted_contact_id", read_only=True, allow_null=True
+    )
+    # Read-only choices that may be empty: plain strings in the schema (an enum would refuse "").
+    timeline = serializers.CharField(read_only=True)
+    unqualified_reason = serializers.CharField(read_only=True)
 
     class Meta:
         model = Lead

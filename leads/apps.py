@@ -8,6 +8,7 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from crm import demo, home, navigation
+        from crm.roles import Role
         from governance import visibility
         from leads import prerequisites
         from leads.demo import seed_leads
@@ -27,9 +28,8 @@ class LeadsConfig(AppConfig):
             home.HomeWidget(
                 template="leads/home_attention.html",
                 context=attention_context,
-                roles=frozenset(
-                    {*MANAGER_ROLES, *QUEUE_ROLES, "tenant_admin", "field_sales_rep", "inside_sales_rep"}
-                ),
+                # The people who dispatch and chase leads; reps see the same marks in their list.
+                roles=frozenset({*MANAGER_ROLES, *QUEUE_ROLES, Role.TENANT_ADMIN}),
                 order=40,
             )
         )
