@@ -296,6 +296,11 @@ class Opportunity(TenantOwnedModel):
         return self.name
 
     @property
+    def is_overdue(self) -> bool:
+        """Still open after its expected close date (the rules' sweep alerts the owner once)."""
+        return self.stage.outcome == Stage.Outcome.OPEN and self.expected_close_date < timezone.localdate()
+
+    @property
     def weighted_amount(self) -> Any:
         if self.amount is None:
             return None

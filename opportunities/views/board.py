@@ -62,7 +62,7 @@ def _card(opportunity: Opportunity) -> dict[str, Any]:
         "amount": format_money(opportunity.amount, opportunity.currency)
         if opportunity.amount is not None
         else "",
-        "is_overdue": opportunity.close_date_alerted_at is not None and not opportunity.stage.is_closed,
+        "is_overdue": opportunity.is_overdue,
     }
 
 

@@ -73,7 +73,7 @@ def opportunity_list(request: TenantRequest) -> HttpResponse:
         {
             "opportunity": opportunity,
             "amount": money(opportunity.amount, opportunity.currency),
-            "is_overdue": opportunity.close_date_alerted_at is not None and not opportunity.stage.is_closed,
+            "is_overdue": opportunity.is_overdue,
         }
         for opportunity in page.rows
     ]
@@ -115,7 +115,7 @@ def opportunity_detail(request: TenantRequest, pk: int) -> HttpResponse:
         "may_delete": request.user.has_perm("opportunities.delete_opportunity", opportunity),
         "amount": money(opportunity.amount, opportunity.currency),
         "weighted": money(opportunity.weighted_amount, opportunity.currency),
-        "is_overdue": opportunity.close_date_alerted_at is not None and not opportunity.stage.is_closed,
+        "is_overdue": opportunity.is_overdue,
         "account_visible": Account.objects.visible_to(request.membership)
         .filter(pk=opportunity.account_id)
         .exists(),

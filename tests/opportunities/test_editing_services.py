@@ -208,4 +208,4 @@ def test_stage_required_fields_must_be_real_fields() -> None:
     with pytest.raises(ValidationError) as refused:
         stage_required_fields_check(["amount", "amout", "version"])
 
-    assert refused.value.message_dict == {"required_fields": ["Unknown fields: amout, version."]}
+    assert refused.value.message_dict == {"required_fields": ["Champs inconnus : amout, version."]}

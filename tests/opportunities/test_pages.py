@@ -202,7 +202,7 @@ def test_create_from_an_account_then_edit_with_a_probability_set_by_hand(tenant:
     )
     assert edited.status_code == 302, edited.context["form"].errors
     page = client.get(f"/t/durand/opportunities/{opportunity.pk}/")
-    assert "set by hand" in page.text
+    assert "saisie à la main" in page.text
     with tenant_scope(tenant):
         opportunity.refresh_from_db()
     assert (opportunity.probability, opportunity.probability_overridden, opportunity.primary_contact_id) == (
@@ -230,7 +230,7 @@ def test_a_stale_edit_is_refused_and_changes_nothing(organisation: Any, tenant: 
     )
 
     assert response.status_code == 200
-    assert "Someone else changed this opportunity" in response.text
+    assert "a modifié cette opportunité depuis que vous" in response.text
     with tenant_scope(tenant):
         assert Opportunity.objects.get(pk=opportunity.pk).name == "Audit Petit"
 
