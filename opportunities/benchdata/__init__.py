@@ -58,6 +58,7 @@ TABLES = (
     "opportunities_historicalopportunityproduct", "opportunities_opportunity_competitors",
     COMPETITOR_HISTORY_TABLE, "opportunities_quote", "opportunities_historicalquote",
     "opportunities_quoteline", "opportunities_historicalquoteline", "opportunities_quotesequence",
+    "search_entry",
 )  # fmt: skip
 
 register(Generator("opportunities", generate, tables=TABLES, order=40))

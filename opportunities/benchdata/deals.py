@@ -21,11 +21,13 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from accounts.benchdata import SEARCH_COLUMNS
 from crm.benchdata import BackgroundCopy, BenchContext, HistoryRows, copy_columns
 from crm.benchdata.kernel import BenchTenant
 from opportunities.benchdata.quotes import DraftQuote, draft_quote, write_quotes
 from opportunities.benchdata.reference import PipelineRef, StageRef, TenantReference
 from opportunities.models import Opportunity, OpportunityContactRole, OpportunityProduct, Quote, Stage
+from opportunities.search import OPPORTUNITY
 
 CHUNK = 20_000  # opportunities per round of COPY
 # Opportunities of the main tenant by profile (one per account on average), and of each small tenant.
@@ -75,7 +77,9 @@ ROLES = [role for role in OpportunityContactRole.Role.values if role not in ("de
 class AccountRow:
     id: int
     owner: int
-    name: str
+    name: str  # as str(account) gives it: the trade name, else the legal name
+    legal_name: str
+    trade_name: str
     first_contact: int | None
     contacts: int
 
@@ -85,7 +89,7 @@ def accounts_of(ctx: BenchContext, tenant_id: int) -> list[AccountRow]:
     generator numbers each account's contacts in a row)."""
     ctx.cursor.execute(
         """
-        SELECT a.id, a.owner_id, COALESCE(NULLIF(a.trade_name, ''), a.legal_name), c.first, c.last, c.n
+        SELECT a.id, a.owner_id, a.legal_name, a.trade_name, c.first, c.last, c.n
         FROM accounts_account a
         LEFT JOIN (
             SELECT account_id, min(id) AS first, max(id) AS last, count(*) AS n
@@ -96,11 +100,22 @@ def accounts_of(ctx: BenchContext, tenant_id: int) -> list[AccountRow]:
         [tenant_id, tenant_id],
     )
     rows = []
-    for account_id, owner, name, first, last, count in ctx.cursor.fetchall():
+    for account_id, owner, legal_name, trade_name, first, last, count in ctx.cursor.fetchall():
         if count and last - first + 1 != count:
             raise CommandError(f"the contacts of account {account_id} are not numbered in a row")
-        rows.append(AccountRow(account_id, owner, name, first, count or 0))
+        rows.append(
+            AccountRow(account_id, owner, trade_name or legal_name, legal_name, trade_name, first, count or 0)
+        )
     return rows
+
+
+def opportunity_search_row(
+    tenant_id: int, opportunity_id: int, name: str, account: AccountRow, stage: StageRef
+) -> tuple[int, str, int, str, str, str]:
+    """opportunities.search.opportunity_document of an opportunity (a test holds them equal)."""
+    subtitle = " · ".join(part for part in (account.name, stage.name) if part)
+    text = " ".join(part for part in (name, account.legal_name, account.trade_name) if part)
+    return (tenant_id, OPPORTUNITY, opportunity_id, name, subtitle, text)
 
 
 def stage_path(rng: random.Random, pipeline: PipelineRef, final: StageRef) -> list[StageRef]:
@@ -136,6 +151,7 @@ class Chunk:
     product_history: list[tuple[Any, ...]] = field(default_factory=list)
     competitors: list[tuple[int, int, int]] = field(default_factory=list)
     competitor_history: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    search: list[tuple[int, str, int, str, str, str]] = field(default_factory=list)
 
     def write(
         self, ctx: BenchContext, history: HistoryRows, roles: HistoryRows, products: HistoryRows
@@ -153,6 +169,7 @@ class Chunk:
             ["m2m_history_id", "id", "opportunity_id", "competitor_id", "history_id"],
             self.competitor_history,
         )
+        ctx.copy("search_entry", SEARCH_COLUMNS, self.search)
 
 
 class TenantOpportunities:
@@ -315,6 +332,7 @@ class TenantOpportunities:
                 )  # fmt: skip
             previous = step
         chunk.opportunities.append(row)
+        chunk.search.append(opportunity_search_row(tenant.id, opportunity_id, name, account, final))
         for through_id, competitor in zip(through_ids, competitors, strict=True):
             chunk.competitors.append((through_id, opportunity_id, competitor))
         if contact is not None and rng.random() < 0.3:

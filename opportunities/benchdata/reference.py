@@ -79,6 +79,7 @@ class StageRef:
     probability: int
     outcome: str
     required: tuple[str, ...]
+    name: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -161,7 +162,9 @@ def _pipeline(
             ((stage_id, tenant.id, pipeline_id, stage_name, stage_position, probability, str(outcome),
               list(required), True), when, admin)
         )  # fmt: skip
-        refs.append(StageRef(stage_id, stage_position, probability, str(outcome), tuple(required)))
+        refs.append(
+            StageRef(stage_id, stage_position, probability, str(outcome), tuple(required), stage_name)
+        )
     columns = [
         "id", "tenant_id", "pipeline_id", "name", "position", "probability", "outcome", "required_fields",
         "is_active",

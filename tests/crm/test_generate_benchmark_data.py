@@ -572,3 +572,25 @@ def test_lead_search_entries_are_what_the_application_would_index(main: Tenant) 
             document = lead_document(lead)
             assert entries[lead.pk] == (document.title, document.subtitle, document.text)
     assert len(entries) == len(leads) + Tenant.objects.filter(slug__startswith="bench-t").count() * 5
+
+
+def test_opportunity_search_entries_are_what_the_application_would_index(main: Tenant) -> None:
+    from opportunities.models import Opportunity
+    from opportunities.search import OPPORTUNITY, opportunity_document
+
+    entries = {
+        object_id: (title, subtitle, text)
+        for object_id, title, subtitle, text in _owner_rows(
+            "SELECT object_id, title, subtitle, text FROM search_entry WHERE object_type = %s"
+            " AND tenant_id = current_setting('app.tenant_id')::bigint",
+            [OPPORTUNITY],
+        )
+    }
+    total = 0
+    for tenant in Tenant.objects.filter(slug__startswith="bench-"):
+        with tenant_scope(tenant):
+            for opportunity in Opportunity.objects.select_related("account", "stage").order_by("pk"):
+                document = opportunity_document(opportunity)
+                assert entries[opportunity.pk] == (document.title, document.subtitle, document.text)
+                total += 1
+    assert len(entries) == total > 0
