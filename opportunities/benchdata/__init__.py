@@ -12,7 +12,6 @@ from __future__ import annotations
 from crm.benchdata import BenchContext, Generator, register
 from crm.benchdata.kernel import SALES_REPS, BenchTenant
 from opportunities.benchdata.deals import (
-    COMPETITOR_HISTORY_TABLE,
     OPPORTUNITIES,
     SMALL_OPPORTUNITIES,
     TenantOpportunities,
@@ -30,9 +29,6 @@ def _approvers(tenant: BenchTenant) -> dict[int, int]:
 
 def generate(ctx: BenchContext) -> None:
     check_columns()
-    # The competitors' m2m history carries no tenant, so the reset (which empties the tenant tables)
-    # leaves it: in a benchmark database every row of it is from an earlier load.
-    ctx.cursor.execute(f"TRUNCATE {COMPETITOR_HISTORY_TABLE}")
     for tenant in ctx.state["tenants"]:
         ref: TenantReference = reference(ctx, tenant)
         ref.approvers = _approvers(tenant)
@@ -55,8 +51,8 @@ TABLES = (
     "opportunities_historicalprice", "opportunities_opportunity", "opportunities_historicalopportunity",
     "opportunities_stagechange", "opportunities_opportunitycontactrole",
     "opportunities_historicalopportunitycontactrole", "opportunities_opportunityproduct",
-    "opportunities_historicalopportunityproduct", "opportunities_opportunity_competitors",
-    COMPETITOR_HISTORY_TABLE, "opportunities_quote", "opportunities_historicalquote",
+    "opportunities_historicalopportunityproduct", "opportunities_opportunitycompetitor",
+    "opportunities_historicalopportunitycompetitor", "opportunities_quote", "opportunities_historicalquote",
     "opportunities_quoteline", "opportunities_historicalquoteline", "opportunities_quotesequence",
     "search_entry",
 )  # fmt: skip

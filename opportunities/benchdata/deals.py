@@ -26,7 +26,14 @@ from crm.benchdata import BackgroundCopy, BenchContext, HistoryRows, copy_column
 from crm.benchdata.kernel import BenchTenant
 from opportunities.benchdata.quotes import DraftQuote, draft_quote, write_quotes
 from opportunities.benchdata.reference import PipelineRef, StageRef, TenantReference
-from opportunities.models import Opportunity, OpportunityContactRole, OpportunityProduct, Quote, Stage
+from opportunities.models import (
+    Opportunity,
+    OpportunityCompetitor,
+    OpportunityContactRole,
+    OpportunityProduct,
+    Quote,
+    Stage,
+)
 from opportunities.search import OPPORTUNITY
 
 CHUNK = 20_000  # opportunities per round of COPY
@@ -50,8 +57,8 @@ STAGE_CHANGE_COLUMNS = [
 ]  # fmt: skip
 ROLE_COLUMNS = ["id", "tenant_id", "opportunity_id", "contact_id", "role"]
 PRODUCT_COLUMNS = ["id", "tenant_id", "opportunity_id", "product_id", "quantity", "unit_price"]
-COMPETITOR_TABLE = "opportunities_opportunity_competitors"
-COMPETITOR_HISTORY_TABLE = "opportunities_historicalopportunity_competitors"
+COMPETITOR_TABLE = "opportunities_opportunitycompetitor"
+COMPETITOR_COLUMNS = ["id", "tenant_id", "opportunity_id", "competitor_id"]
 
 
 def _weighted(pairs: Sequence[tuple[Any, int]]) -> list[Any]:
@@ -149,12 +156,17 @@ class Chunk:
     role_history: list[tuple[Any, ...]] = field(default_factory=list)
     products: list[tuple[Any, ...]] = field(default_factory=list)
     product_history: list[tuple[Any, ...]] = field(default_factory=list)
-    competitors: list[tuple[int, int, int]] = field(default_factory=list)
-    competitor_history: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    competitors: list[tuple[int, int, int, int]] = field(default_factory=list)
+    competitor_history: list[tuple[Any, ...]] = field(default_factory=list)
     search: list[tuple[int, str, int, str, str, str]] = field(default_factory=list)
 
     def write(
-        self, ctx: BenchContext, history: HistoryRows, roles: HistoryRows, products: HistoryRows
+        self,
+        ctx: BenchContext,
+        history: HistoryRows,
+        roles: HistoryRows,
+        products: HistoryRows,
+        competitors: HistoryRows,
     ) -> None:
         ctx.copy("opportunities_opportunity", OPPORTUNITY_COLUMNS, self.opportunities)
         ctx.copy(history.table, history.columns, self.history)
@@ -163,12 +175,8 @@ class Chunk:
         ctx.copy(roles.table, roles.columns, self.role_history)
         ctx.copy("opportunities_opportunityproduct", PRODUCT_COLUMNS, self.products)
         ctx.copy(products.table, products.columns, self.product_history)
-        ctx.copy(COMPETITOR_TABLE, ["id", "opportunity_id", "competitor_id"], self.competitors)
-        ctx.copy(
-            COMPETITOR_HISTORY_TABLE,
-            ["m2m_history_id", "id", "opportunity_id", "competitor_id", "history_id"],
-            self.competitor_history,
-        )
+        ctx.copy(COMPETITOR_TABLE, COMPETITOR_COLUMNS, self.competitors)
+        ctx.copy(competitors.table, competitors.columns, self.competitor_history)
         ctx.copy("search_entry", SEARCH_COLUMNS, self.search)
 
 
@@ -185,6 +193,7 @@ class TenantOpportunities:
         self.history = HistoryRows(Opportunity, OPPORTUNITY_COLUMNS)
         self.role_history = HistoryRows(OpportunityContactRole, ROLE_COLUMNS)
         self.product_history = HistoryRows(OpportunityProduct, PRODUCT_COLUMNS)
+        self.competitor_history = HistoryRows(OpportunityCompetitor, COMPETITOR_COLUMNS)
         self.drafts: list[DraftQuote] = []
         self.today = ctx.now.date()
 
@@ -199,7 +208,7 @@ class TenantOpportunities:
             ("opportunities_stagechange", "id"), ("opportunities_opportunitycontactrole", "id"),
             (self.role_history.table, "history_id"), ("opportunities_opportunityproduct", "id"),
             (self.product_history.table, "history_id"), (COMPETITOR_TABLE, "id"),
-            (COMPETITOR_HISTORY_TABLE, "m2m_history_id"),
+            (self.competitor_history.table, "history_id"),
         ):  # fmt: skip
             self._ids(table, 0, column)
         ids = self._ids("opportunities_opportunity", self.count)
@@ -209,7 +218,14 @@ class TenantOpportunities:
                 for opportunity_id in ids[start : start + CHUNK]:
                     self.opportunity(chunk, opportunity_id)
                 background.submit(
-                    partial(chunk.write, self.ctx, self.history, self.role_history, self.product_history)
+                    partial(
+                        chunk.write,
+                        self.ctx,
+                        self.history,
+                        self.role_history,
+                        self.product_history,
+                        self.competitor_history,
+                    )
                 )
         write_quotes(
             self.ctx, self.tenant.id, self.ref, self.drafts, self.ctx.rng(f"quotes:{self.tenant.slug}")
@@ -325,16 +341,16 @@ class TenantOpportunities:
                  row[COLUMN["probability"]])
             )  # fmt: skip
             chunk.history.append(self.history.row(row, history_ids[k], moment, "~" if k else "+", owner))
-            for through_id, competitor in zip(through_ids, competitors, strict=True):
-                chunk.competitor_history.append(
-                    (self._ids(COMPETITOR_HISTORY_TABLE, 1, "m2m_history_id")[0], through_id, opportunity_id,
-                     competitor, history_ids[k])
-                )  # fmt: skip
             previous = step
         chunk.opportunities.append(row)
         chunk.search.append(opportunity_search_row(tenant.id, opportunity_id, name, account, final))
-        for through_id, competitor in zip(through_ids, competitors, strict=True):
-            chunk.competitors.append((through_id, opportunity_id, competitor))
+        link_history_ids = self._ids(self.competitor_history.table, len(competitors), "history_id")
+        for n, (through_id, competitor) in enumerate(zip(through_ids, competitors, strict=True)):
+            values = (through_id, tenant.id, opportunity_id, competitor)
+            chunk.competitors.append(values)
+            chunk.competitor_history.append(
+                self.competitor_history.row(values, link_history_ids[n], times[0], "+", owner)
+            )
         if contact is not None and rng.random() < 0.3:
             self._contact_roles(chunk, opportunity_id, account, contact, times[0], owner)
         if rng.random() < 0.4:

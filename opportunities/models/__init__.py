@@ -17,8 +17,8 @@ from opportunities.models.pipeline import (
 from opportunities.models.quotes import DiscountKind, DiscountLimit, Quote, QuoteLine, QuoteSequence
 
 __all__ = [
-    "CompanyProfile",
-    "Competitor", "DiscountKind", "DiscountLimit", "LossReason", "Opportunity", "OpportunityCompetitor", "OpportunityContactRole",
-    "OpportunityProduct", "Pipeline", "PipelineSettings", "Price", "PriceList", "Product", "Quote",
-    "QuoteLine", "QuoteSequence", "Stage", "StageChange", "VatRate",
+    "CompanyProfile", "Competitor", "DiscountKind", "DiscountLimit", "LossReason", "Opportunity",
+    "OpportunityCompetitor", "OpportunityContactRole", "OpportunityProduct", "Pipeline",
+    "PipelineSettings", "Price", "PriceList", "Product", "Quote", "QuoteLine", "QuoteSequence", "Stage",
+    "StageChange", "VatRate",
 ]  # fmt: skip

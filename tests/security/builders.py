@@ -107,7 +107,7 @@ def _opportunity_objects(
         primary_contact=contact,
         id=FIRST_ID + 62,
     )
-    opportunity.competitors.add(competitor)
+    opportunity.competitors.add(competitor, through_defaults={"tenant": tenant})
     role = OpportunityContactRole.objects.create(
         tenant=tenant, id=FIRST_ID + 63, opportunity=opportunity, contact=contact
     )
