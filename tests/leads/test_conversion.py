@@ -4,6 +4,7 @@ proof, links both ways, prerequisites, twice impossible."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 
 from accounts.models import Account, Consent, Contact
@@ -113,7 +114,7 @@ def test_missing_prerequisites_are_named_and_nothing_is_written(tenant, member) 
             actor=rep.user,
             data={"first_name": "Marc", "last_name": "Dubois", "company_name": "X"},
         )
-        with pytest.raises(ValidationError) as caught:
+        with pytest.raises(ValidationError) as caught, translation.override("fr"):
             lead_convert(lead=lead, actor=rep.user)
         lead.refresh_from_db()
         counts = (Account.objects.count(), Contact.objects.count())
