@@ -4,8 +4,8 @@ proof, links both ways, prerequisites, twice impossible."""
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.models import Account, Consent, Contact
 from crm.roles import Role
