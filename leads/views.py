@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account, Contact
-from accounts.views import TenantRequest, _page_links, history_entries
+from crm.history_display import history_entries
+from crm.http import TenantRequest
 from crm.models import User
-from crm.pagination import keyset_page
+from crm.pagination import keyset_page, page_links
 from leads import selectors, services
 from leads.forms import AssignForm, ConvertForm, DisqualifyForm, LeadForm, QualificationForm
 from leads.models import Lead, LeadSource
@@ -77,7 +78,7 @@ def lead_list(request: TenantRequest) -> HttpResponse:
             request.GET.get(name) for name in ("status", "source", "owner", "sla", "queue", "q")
         ),
         "may_add": request.user.has_perm("leads.add_lead"),
-        **_page_links(request, page),
+        **page_links(request, page),
     }
     return render(request, "leads/lead_list.html", context)
 

@@ -20,7 +20,7 @@ from accounts.imports import services
 from accounts.imports.forms import MappingForm, UploadForm
 from accounts.imports.models import ImportJob
 from accounts.imports.tasks import import_run_task
-from accounts.views import TenantRequest
+from crm.http import TenantRequest
 
 LIST_SIZE = 50
 PERMISSION = "accounts.add_account"

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.models import Membership, Tenant, User
+from crm.http import TenantRequest
 from crm.pagination import keyset_page
 from governance.field_policies import hidden_fields
 from opportunities.models import Opportunity, Product, Quote, QuoteLine
@@ -24,12 +24,6 @@ from opportunities.quotes.pdf import quote_pdf, quote_pdf_filename
 from opportunities.services import quotes as services
 
 LIST_SIZE = 50
-
-
-class TenantRequest(HttpRequest):
-    user: User  # type: ignore[assignment]
-    tenant: Tenant
-    membership: Membership
 
 
 def _require(request: TenantRequest, permission: str, obj: Any = None) -> None:

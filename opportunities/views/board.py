@@ -24,9 +24,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.views import TenantRequest, _page_links
+from crm.http import TenantRequest
 from crm.money import format_money
-from crm.pagination import encode_cursor, keyset_page
+from crm.pagination import encode_cursor, keyset_page, page_links
 from opportunities import selectors, services
 from opportunities.filters import BoardFilter
 from opportunities.forms import MissingFieldsForm, MoveForm
@@ -185,7 +185,7 @@ def board_more(request: TenantRequest, pipeline_pk: int, stage_pk: int) -> HttpR
         cursor=request.GET.get("after", ""),
         size=CARDS_PER_COLUMN,
     )
-    links = _page_links(request, page)
+    links = page_links(request, page)
     context.update(
         column={"stage": stage, "cards": [_card(row) for row in page.rows]}, next_url=links["next_url"]
     )

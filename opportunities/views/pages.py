@@ -16,17 +16,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account, Contact
-from accounts.views import TenantRequest, _page_links, history_entries
+from crm.history_display import HISTORY_SIZE, history_entries
+from crm.http import TenantRequest
 from crm.models import User
 from crm.money import format_money
-from crm.pagination import keyset_page
+from crm.pagination import keyset_page, page_links
 from crm.saved_views import saved_list_state
 from opportunities import selectors, services
 from opportunities.forms import ContactRoleForm, OpportunityForm, ProductForm
 from opportunities.models import LossReason, Opportunity, Stage
 
 PAGE_SIZE = 50
-HISTORY_SIZE = 50
+
 OPPORTUNITY_LIST_KEY = "opportunities.opportunity"
 LIST_FILTERS = (
     "q",
@@ -86,7 +87,7 @@ def opportunity_list(request: TenantRequest) -> HttpResponse:
         "is_filtered": any(saved.query.get(name) for name in LIST_FILTERS),
         "may_add": request.user.has_perm("opportunities.add_opportunity"),
         "pipelines": list(selectors.pipeline_list()),
-        **_page_links(request, page, saved.link_query),
+        **page_links(request, page, saved.link_query),
     }
     return render(request, "opportunities/opportunity_list.html", context)
 
