@@ -30,18 +30,20 @@ def seed_leads(tenant: Tenant, memberships: dict[str, Membership]) -> str:
     web = LeadSource.objects.get(code="web_form")
     team = Team.objects.filter(name="Équipe Île-de-France et Nord").first()
     LeadSettings.objects.get_or_create(tenant=tenant, defaults={"fallback_team": None})
+    form_values = {
+        "name": "Contact (site web)",
+        "source": web,
+        "campaign": "Site web",
+        "fields": ["first_name", "phone", "company_name", "postal_code", "city", "country", "message"],
+        "required_fields": ["first_name", "company_name"],
+        "consent_purposes": [Consent.Purpose.MARKETING_EMAIL, Consent.Purpose.PHONE_PROSPECTING],
+        "thank_you_url": "https://www.example.com/merci",
+    }
+    # create_defaults replaces defaults on creation: both carry every value.
     WebForm.objects.update_or_create(
         key=DEMO_FORM_KEY,
-        defaults={
-            "name": "Contact (site web)",
-            "source": web,
-            "campaign": "Site web",
-            "fields": ["first_name", "phone", "company_name", "postal_code", "city", "country", "message"],
-            "required_fields": ["first_name", "company_name"],
-            "consent_purposes": [Consent.Purpose.MARKETING_EMAIL, Consent.Purpose.PHONE_PROSPECTING],
-            "thank_you_url": "https://www.example.com/merci",
-        },
-        create_defaults={"tenant": tenant, "name": "Contact (site web)", "source": web, "key": DEMO_FORM_KEY},
+        defaults=form_values,
+        create_defaults={"tenant": tenant, "key": DEMO_FORM_KEY, **form_values},
     )
     AssignmentRule.objects.update_or_create(
         name="Rhône → Camille Roux",

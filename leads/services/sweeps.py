@@ -15,11 +15,12 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from crm.models import Membership, Tenant
@@ -108,7 +109,11 @@ def lead_sla_sweep(*, tenant: Tenant, now: datetime | None = None) -> list[int]:
                 (
                     _("First contact overdue: %(lead)s") % {"lead": leads[lead_id]},
                     _("The first contact with %(lead)s was due on %(due)s and is not logged yet.\n%(link)s")
-                    % {"lead": leads[lead_id], "due": leads[lead_id].first_contact_due_at, "link": link},
+                    % {
+                        "lead": leads[lead_id],
+                        "due": _when(tenant, leads[lead_id].first_contact_due_at),
+                        "link": link,
+                    },
                     settings.DEFAULT_FROM_EMAIL,
                     to,
                 )
@@ -146,6 +151,14 @@ def lead_unassigned_sweep(*, tenant: Tenant, now: datetime | None = None) -> lis
         ]
     transaction.on_commit(functools.partial(_send, messages))
     return [lead_id for lead_id, _owner in rows]
+
+
+def _when(tenant: Tenant, moment: datetime | None) -> str:
+    """A moment as the tenant reads it: its time zone, the active language's format (28/11/2026 14:30)."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment, ZoneInfo(tenant.time_zone))
+    return formats.date_format(local, "SHORT_DATETIME_FORMAT")
 
 
 def _lead_link(tenant: Tenant, lead_id: int) -> str:
