@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import ForeignKey
 from django.http import HttpRequest
@@ -110,11 +111,14 @@ class WebFormAdmin(TenantModelAdmin, SimpleHistoryAdmin):
     def snippet(self, obj: WebForm) -> str:
         tenant = current_tenant()
         action = f"/forms/{tenant.slug}/{obj.key}/"
+        base = settings.CRM_BASE_URL.rstrip("/") or "{{ " + _("your CRM address") + " }}"
         # The public address, outside the tenant's prefix (/t/<slug>/): built by hand, not reversed.
         html = render_to_string(
             "leads/public_form_fields.html",
             {
-                "action": f"{{{{ {_('your CRM address')} }}}}{action}",
+                "action": f"{base}{action}",
+                # On another site our style sheet is absent: the trap hides itself.
+                "embed": True,
                 "fields": obj.fields,
                 "required": set(obj.required_fields),
                 "consents": [(purpose, consent_wording(purpose)) for purpose in obj.consent_purposes],

@@ -460,6 +460,19 @@ class LeadConsent(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.lead_id} · {self.purpose}: {self.status}"
 
+    @property
+    def purpose_label(self) -> str:
+        """The purposes and answers are the contacts' (accounts.Consent), which they become."""
+        from accounts.models import Consent
+
+        return str(dict(Consent.Purpose.choices).get(self.purpose, self.purpose))
+
+    @property
+    def status_label(self) -> str:
+        from accounts.models import Consent
+
+        return str(dict(Consent.Status.choices).get(self.status, self.status))
+
 
 class WebForm(TenantOwnedModel):
     """A public web-to-lead form: /forms/<tenant slug>/<key>/ (leads.public_views)."""
