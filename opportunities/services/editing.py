@@ -20,11 +20,11 @@ from governance.field_policies import locked_fields
 from opportunities.models import (
     Competitor,
     Opportunity,
-    OpportunityCompetitor,
     OpportunityContactRole,
     OpportunityProduct,
     Product,
 )
+from opportunities.services.links import competitors_set
 
 # What opportunity_update writes from the caller's data; "competitors" is handled apart (many to many).
 OPPORTUNITY_FIELDS = (
@@ -141,30 +141,10 @@ def opportunity_update(
         competitors = list(data["competitors"])
         if any(competitor.tenant_id != current.tenant_id for competitor in competitors):
             raise ValidationError({"competitors": _("Unknown competitor.")})
-        _competitors_set(current, competitors, actor=actor)
+        competitors_set(current, competitors, actor=actor)
     current.refresh_from_db()
     search.index(current)
     return current
-
-
-def _competitors_set(opportunity: Opportunity, competitors: list[Competitor], *, actor: User | None) -> None:
-    """Add and remove links one by one: each carries the tenant and writes its history row (a plain
-    `set()` would bulk-insert rows without either)."""
-    wanted = {competitor.pk: competitor for competitor in competitors}
-    links = {
-        link.competitor_id: link for link in OpportunityCompetitor.objects.filter(opportunity=opportunity)
-    }
-    for competitor_id, link in links.items():
-        if competitor_id not in wanted:
-            link._history_user = actor  # type: ignore[attr-defined]
-            link.delete()
-    for competitor_id, competitor in wanted.items():
-        if competitor_id not in links:
-            link = OpportunityCompetitor(
-                tenant_id=opportunity.tenant_id, opportunity=opportunity, competitor=competitor
-            )
-            link._history_user = actor  # type: ignore[attr-defined]
-            link.save()
 
 
 @transaction.atomic

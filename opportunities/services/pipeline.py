@@ -19,6 +19,7 @@ from governance import search
 from opportunities.models import Opportunity, Pipeline, Stage, StageChange
 from opportunities.services.defaults import pipeline_defaults_ensure
 from opportunities.services.editing import check_currency
+from opportunities.services.links import competitors_set
 
 
 class MissingRequiredFields(ValidationError):
@@ -195,8 +196,10 @@ def opportunity_move_stage(
     if stage.pk == locked.stage_id and not values:
         return locked
     for name, value in (values or {}).items():
-        if _field(name).many_to_many:
-            getattr(locked, name).set(value)  # rolled back with the move if it is refused
+        if name == "competitors":
+            competitors_set(locked, list(value), actor=actor)  # rolled back with the move if refused
+        elif _field(name).many_to_many:
+            getattr(locked, name).set(value, through_defaults={"tenant": locked.tenant})
         else:
             setattr(locked, name, value)
     missing = missing_fields_for(locked, stage)

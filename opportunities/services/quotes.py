@@ -31,7 +31,7 @@ from opportunities.models import (
     Stage,
     VatRate,
 )
-from opportunities.services.catalogue import price_list_check_currency, product_price
+from opportunities.services.catalogue import price_list_check_currency, price_lists_for, product_price
 from opportunities.services.pipeline import opportunity_move_stage
 from opportunities.services.quote_numbering import quote_number_next
 from opportunities.services.quote_pricing import LineInput, QuoteTotals, line_totals, quote_totals
@@ -160,11 +160,19 @@ def quote_create(
     **terms: Any,
 ) -> Quote:
     """A draft quote of the opportunity with the tenant's next number (see quote_numbering). The
-    validity and payment terms default to the tenant's company profile."""
+    validity and payment terms default to the tenant's company profile; the price list to the one
+    that applies today in the quote's currency (the account's segment's first, else one for every
+    segment), so that catalogue lines are priced without a choice to make."""
     tenant = opportunity.tenant
     currency = currency or opportunity.currency
     if price_list is not None:
         price_list_check_currency(price_list=price_list, currency=currency)
+    else:
+        segment_id = opportunity.account.segment_id
+        applicable = price_lists_for(currency=currency, day=timezone.localdate(), segment_id=segment_id)
+        own = [item for item in applicable if segment_id is not None and item.segment_id == segment_id]
+        general = [item for item in applicable if item.segment_id is None]
+        price_list = (own or general or [None])[0]  # type: ignore[list-item]
     if contact is not None and contact.account_id != opportunity.account_id:
         raise ValidationError({"contact": _("The quote must be addressed to a contact of the account.")})
     language = language or tenant.language or "fr"

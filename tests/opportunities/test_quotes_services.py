@@ -397,3 +397,23 @@ def test_a_quote_is_found_by_its_number_in_the_global_search(tenant: Tenant, rep
         results = search.search(rep, quote.number, types=["opportunities.quote"])
 
     assert [(result.object_id, result.title) for result in results] == [(quote.pk, quote.number)]
+
+
+def test_a_quote_takes_the_price_list_that_applies_to_its_account_today(tenant: Tenant, member) -> None:
+    from accounts.models import Segment
+    from tests.opportunities.factories import PriceListFactory
+
+    rep = member(tenant)
+    with tenant_scope(tenant):
+        key_accounts = Segment.objects.create(tenant=tenant, name="Grands comptes")
+        general = PriceListFactory(name="Tarif général 2026")
+        PriceListFactory(name="Tarif expiré", valid_until=timezone.localdate() - datetime.timedelta(days=1))
+        PriceListFactory(name="Tarif CHF", currency="CHF")
+        own = PriceListFactory(name="Tarif grands comptes", segment=key_accounts)
+        plain = OpportunityFactory(account__owner=rep.user, owner=rep.user)
+        key = OpportunityFactory(account__owner=rep.user, account__segment=key_accounts, owner=rep.user)
+
+        for_plain = services.quote_create(opportunity=plain, actor=rep.user)
+        for_key = services.quote_create(opportunity=key, actor=rep.user)
+
+        assert (for_plain.price_list, for_key.price_list) == (general, own)
