@@ -64,7 +64,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 def field_label(name: str) -> str:
-    return capfirst(str(Lead._meta.get_field(name).verbose_name))
+    return capfirst(str(getattr(Lead._meta.get_field(name), "verbose_name", name)))
 
 
 def mode_choices() -> list[tuple[str, str]]:

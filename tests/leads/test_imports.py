@@ -156,8 +156,10 @@ def test_the_salon_sample_checks_then_imports_assigns_and_rejects_with_reasons(
     )
     assert {claire.owner_id, julien.owner_id} == {rep_a.user_id, rep_b.user_id}  # in turn, once each
     assert hugo.owner_id is None  # Paris: no rule, the queue
-    assert claire.first_contact_due_at - claire.created_at == timedelta(hours=4)
-    assert hugo.first_contact_due_at - hugo.created_at == timedelta(hours=24)
+    assert (claire.first_contact_due_at, hugo.first_contact_due_at) == (
+        claire.created_at + timedelta(hours=4),
+        hugo.created_at + timedelta(hours=24),
+    )
     with tenant_scope(tenant):
         assert claire.history.get().history_change_reason == "Imported"
 
@@ -185,7 +187,8 @@ def test_the_rejected_rows_download_with_their_reasons_in_french(
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Nom", "Prénom", "E-mail", "Téléphone", "Origine", "Ligne", "Motif"]
     assert rows[1][:5] == ["Roux", "Inès", "ines@roux.fr", "12", ""]
-    assert rows[1][5] == "3" and rows[1][6].startswith("Téléphone")
+    assert rows[1][5] == "3"
+    assert rows[1][6].startswith("Téléphone")
     assert rows[2][5:] == ["4", "Cet e-mail figure déjà sur une ligne précédente du fichier."]
     assert set(leads_of(tenant)) == {"claire@martin.fr"}
 
@@ -235,6 +238,8 @@ def test_the_pages_offer_the_lead_kind_to_those_who_may_add_leads(tenant, member
         {"kind": "accounts", "file": SimpleUploadedFile("a.csv", b"Raison sociale\nKappa\n")},
     )
 
+    leads_page = client.get("/t/durand/leads/", **ENGLISH).content.decode()
+    assert 'href="/t/durand/imports/new/?kind=lead"' in leads_page
     assert [kind.key for kind in listing.context["kinds"]] == ["lead"]
     assert "?kind=lead" in listing.content.decode()
     assert list(form_page.context["form"].fields["kind"].widget.choices) == [("lead", "Leads")]
