@@ -19,7 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
 from accounts import identifiers
 from accounts.imports import parsing, registry
@@ -102,11 +102,11 @@ def _sources() -> tuple[dict[str, LeadSource], LeadSource | None]:
 
 
 def _default_source(job: ImportJob, *, commit: bool) -> LeadSource | None:
-    """The "Purchased list" source, created when the tenant has none (not in a dry run)."""
-    if not commit:
-        return None
-    from django.utils.translation import override
-
+    """The "Purchased list" source (even made inactive), created when the tenant has none (not in a
+    dry run)."""
+    existing = LeadSource.objects.filter(code=PURCHASED_LIST).first()
+    if existing is not None or not commit:
+        return existing
     with override(job.language):
         name = str(_("Purchased list"))
     source = LeadSource(tenant=job.tenant, code=PURCHASED_LIST, name=name, position=len(LeadSource.DEFAULTS))
