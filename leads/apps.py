@@ -10,7 +10,7 @@ class LeadsConfig(AppConfig):
         from crm import demo, home, navigation
         from crm.roles import Role
         from governance import visibility
-        from leads import prerequisites
+        from leads import imports, prerequisites
         from leads.demo import seed_leads
         from leads.home import attention_context
         from leads.models import QUEUE_ROLES
@@ -24,6 +24,7 @@ class LeadsConfig(AppConfig):
         register_search()
         visibility.register_shareable("leads.lead", _("Leads"))
         prerequisites.register_defaults()
+        imports.register()  # the lead kind of the accounts' import job
         home.register(
             home.HomeWidget(
                 template="leads/home_attention.html",

@@ -17,11 +17,12 @@ from accounts import identifiers
 from accounts.models import TerritoryRule
 from accounts.services import StaleVersion
 from accounts.territories import territory_among
+from crm.history import copy_to_history
 from crm.models import Membership, Tenant, User
 from governance import search
 from governance.field_policies import locked_fields
 from leads.models import Lead, LeadConsent
-from leads.services.assignment import assignment_pick
+from leads.services.assignment import assignment_pick, assignment_pick_many
 from leads.services.config import first_contact_deadline, lead_settings
 
 # What pages, the API and imports may write; status, assignment and SLA columns have their own services.
@@ -180,6 +181,96 @@ def lead_create(
         lead_consent_record(lead=lead, answer=answer, actor=actor)
     search.index(lead)
     return lead
+
+
+# A lead written by a batch: the new lead, or why it was kept out.
+LeadResult = Lead | ValidationError
+_RELATIONS = tuple(field.name for field in Lead._meta.concrete_fields if field.is_relation)
+
+
+@transaction.atomic
+def lead_create_many(
+    *,
+    tenant: Tenant,
+    actor: User | None,
+    rows: list[dict[str, Any]],
+    channel: str = Channel.IMPORT,
+    role: str | None = None,
+    commit: bool = True,
+) -> list[LeadResult]:
+    """Create a lead per row as lead_create does (normalised, placed in its territory, assigned by the
+    rules or sent to the queue, its first contact due by the SLA of its source), in a number of queries
+    that does not grow with the rows. A row whose e-mail is already on an open lead of the company is
+    refused as a duplicate (its reason only, never the other lead: the author may not see it). Returns,
+    per row, the new lead or the ValidationError that kept it out; without `commit`, checks every rule
+    and writes nothing (an import's dry run). Relations in `rows` are instances the caller loaded."""
+    if not rows:
+        return []
+    results: list[LeadResult] = []
+    built: list[Lead] = []
+    now = timezone.now()
+    for data in rows:
+        try:  # lead_create's checks, in its order
+            _refuse_locked_fields(role, data, None)
+            cleaned = lead_normalize(data, tenant=tenant)
+            values = {name: cleaned[name] for name in LEAD_FIELDS if cleaned.get(name) is not None}
+            lead = Lead(tenant=tenant, **values)
+            lead.clean_fields(exclude=["tenant", *_RELATIONS])  # the caller's instances, no query each
+            lead.clean()
+        except ValidationError as error:
+            results.append(error)
+            continue
+        lead.created_at = now
+        results.append(lead)
+        built.append(lead)
+    emails = {lead.email.lower() for lead in built if lead.email}
+    taken = set()
+    if emails:
+        known = Lead.objects.open().filter(email__in=emails).values_list("email", flat=True)
+        taken = {email.lower() for email in known}
+    for index, result in enumerate(results):
+        if isinstance(result, Lead) and result.email and result.email.lower() in taken:
+            results[index] = ValidationError(
+                {"email": _("Duplicate: an open lead already has this e-mail.")}, code="duplicate"
+            )
+    new = [result for result in results if isinstance(result, Lead)]
+    rules = TerritoryRule.objects.filter(country__in={lead.country for lead in new if lead.postal_code})
+    territory_rules = list(rules) if any(lead.postal_code for lead in new) else []
+    for lead in new:
+        lead.territory_id = (
+            territory_among(
+                territory_rules,
+                country=lead.country,
+                postal_code=lead.postal_code,
+                segment_id=lead.segment_id,
+            )
+            if lead.postal_code
+            else None
+        )
+    unowned = [lead for lead in new if lead.owner_id is None]
+    for lead, (rule, user_id) in zip(unowned, assignment_pick_many(unowned, commit=commit), strict=True):
+        lead.assignment_rule, lead.owner_id = rule, user_id
+    settings = lead_settings()
+    deadlines: dict[int | None, Any] = {}  # per source: one calendar read each at most
+    for lead in new:
+        if lead.owner_id is not None:
+            lead.assigned_at = now
+        if lead.source_id not in deadlines:
+            deadlines[lead.source_id] = first_contact_deadline(
+                tenant=tenant, start=now, source=lead.source, settings=settings
+            )
+        lead.first_contact_due_at = deadlines[lead.source_id]
+    if new and commit:
+        Lead.objects.bulk_create(new)
+        copy_to_history(
+            Lead,
+            [lead.pk for lead in new],
+            history_type="+",
+            user=actor,
+            change_reason=_channel_reason(channel),
+        )
+        search.index_many(new)
+    return results
 
 
 def lead_consent_record(*, lead: Lead, answer: ConsentAnswer, actor: User | None) -> LeadConsent:
