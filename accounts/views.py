@@ -31,6 +31,7 @@ from crm.http import TenantRequest
 from crm.models import Tenant, User
 from crm.money import format_money
 from crm.pagination import keyset_page, page_links
+from crm.panels import panels_for
 from crm.saved_views import saved_list_state
 from governance.field_policies import hidden_fields, readable_sensitive_fields, record_reads
 from governance.models import Territory
@@ -237,6 +238,7 @@ def render_account_detail(
             ),
             addresses=list(account.addresses.all()),
             duplicates=_possible_duplicates(request, account),
+            panels=panels_for(request, account),
             # A parent or partner company the member may not see is neither named nor linked.
             visible_related=set(
                 Account.objects.visible_to(request.membership)

@@ -7,12 +7,13 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self) -> None:
-        from crm import demo, home, navigation, saved_views
+        from crm import demo, home, navigation, panels, saved_views
         from governance import sharing, visibility
         from opportunities.demo import seed_opportunities
         from opportunities.filters import OpportunityFilter
         from opportunities.home import overdue_context
         from opportunities.merge_movers import register_movers
+        from opportunities.panels import account_opportunities
         from opportunities.quotes.setup import register_quotes
         from opportunities.search import register_search
         from opportunities.views.pages import OPPORTUNITY_LIST_KEY
@@ -43,6 +44,11 @@ class OpportunitiesConfig(AppConfig):
             "opportunities.opportunity", shared_label="accounts.account", field="account"
         )
         home.register(home.HomeWidget("opportunities/home_overdue.html", overdue_context, order=30))
+        panels.register(
+            panels.RecordPanel(
+                "accounts.account", "opportunities/account_panel.html", account_opportunities, order=10
+            )
+        )
         demo.register(demo.DemoSeeder("opportunities", seed_opportunities, order=30))
         # No field policy: the amount and probability are the sales organisation's working data, read by
         # every role that reads opportunities (finance included); margins and discounts live on quotes.
