@@ -249,13 +249,19 @@ def _products(
         product_id = ctx.next_id("opportunities_product")
         description = f"{family} : offre {variant.lower()}." if rng.random() < 0.7 else ""
         active = rng.random() < 0.95
+        base = low * (high / low) ** rng.random()
+        # What the product costs the seller (the margin field, readable by managers and finance).
+        cost = Decimal(str(round(base * rng.uniform(0.35, 0.7), 2)))
         rows.append(
-            ((product_id, tenant.id, f"{code}-{n + 1:04d}", name, description, unit, str(vat), active),
+            ((product_id, tenant.id, f"{code}-{n + 1:04d}", name, description, unit, str(vat), active, cost),
              when, admin)
         )  # fmt: skip
         refs.append(ProductRef(product_id, name, unit, str(vat)))
-        base_prices.append(low * (high / low) ** rng.random())
-    columns = ["id", "tenant_id", "code", "name", "description", "unit", "default_vat_rate", "is_active"]
+        base_prices.append(base)
+    columns = [
+        "id", "tenant_id", "code", "name", "description", "unit", "default_vat_rate", "is_active",
+        "purchase_cost",
+    ]  # fmt: skip
     copy_created(ctx, Product, columns, rows)
     return refs, base_prices
 
