@@ -22,7 +22,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import identifiers, services
 from accounts.models import Account, Address
 from accounts.territories import account_place_in_territory
-from accounts.views import TenantRequest, _account_or_404, _require
+from accounts.views import _account_or_404, _require
+from crm.http import TenantRequest
 from crm.models import User
 from governance import search
 

@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
         from accounts.dedup import tasks as _dedup_tasks  # noqa: F401
         from accounts.demo import seed_accounts
         from accounts.imports import tasks as _import_tasks  # noqa: F401
+        from accounts.imports.services import register_kinds as register_import_kinds
         from accounts.saved_lists import register_saved_lists
         from accounts.search import register_search
         from accounts.shares.registry import register_shares
@@ -31,6 +32,7 @@ class AccountsConfig(AppConfig):
             )
 
         demo.register(demo.DemoSeeder("accounts", seed_accounts, order=10))
+        register_import_kinds()
         register_saved_lists()
         register_search()
         visibility.register_shareable("accounts.account", _("Accounts (and their contacts)"))

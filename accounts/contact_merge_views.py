@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors
 from accounts.contact_merge import contact_merge, contact_merge_preview
 from accounts.models import Contact
-from accounts.views import TenantRequest
+from crm.http import TenantRequest
 from governance.field_policies import hidden_fields
 
 

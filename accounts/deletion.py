@@ -10,8 +10,11 @@ GDPR erasure (forgetting a person, history included) is a different, later featu
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model, ProtectedError
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
@@ -48,7 +51,20 @@ def account_delete(*, account: Account, actor: User | None, expected_version: in
         )
     current._history_user = actor  # type: ignore[attr-defined]
     search.unindex(current)
-    current.delete()
+    _delete_unless_used(current)
+
+
+def _delete_unless_used(record: Model) -> None:
+    """Delete, or refuse with what still points at the record: other apps' rows that protect it
+    (an opportunity, a quote, a converted lead) are found by Django before anything is deleted."""
+    try:
+        record.delete()
+    except ProtectedError as error:
+        counts = Counter(str(item._meta.verbose_name_plural) for item in error.protected_objects)
+        used_by = ", ".join(f"{name} ({count})" for name, count in sorted(counts.items()))
+        raise ValidationError(
+            _("It is still used by: %(used_by)s. Move or delete those first.") % {"used_by": used_by}
+        ) from None
 
 
 @transaction.atomic
@@ -71,4 +87,4 @@ def contact_delete(*, contact: Contact, actor: User | None, expected_version: in
         report.save(update_fields=["manager", "updated_at"])
     current._history_user = actor  # type: ignore[attr-defined]
     search.unindex(current)
-    current.delete()
+    _delete_unless_used(current)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import deletion
-from accounts.views import TenantRequest, _account_or_404, _contact_or_404, _require
+from accounts.views import _account_or_404, _contact_or_404, _require
+from crm.http import TenantRequest
 
 
 def _version(request: TenantRequest) -> int | None:

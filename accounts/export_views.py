@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import exports
 from accounts.filters import AccountFilter, ContactFilter, SortOrder
-from accounts.views import ACCOUNT_SORTS, TenantRequest
+from accounts.views import ACCOUNT_SORTS
+from crm.http import TenantRequest
 
 EXPORT_FORMATS = ("csv", "xlsx")
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import revert, selectors, services
 from accounts.models import Account, Contact
-from accounts.views import TenantRequest
+from crm.http import TenantRequest
 
 
 def _expected_version(request: TenantRequest) -> int | None:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors
 from accounts.merge import account_merge, merge_preview
 from accounts.models import Account
-from accounts.views import TenantRequest
+from crm.http import TenantRequest
 from governance.field_policies import hidden_fields
 
 

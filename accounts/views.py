@@ -6,20 +6,17 @@ not see answers 404, like one of another tenant; a visible record the role may n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,9 +26,12 @@ from accounts.filters import SortOrder
 from accounts.forms import AccountForm, ConsentForm, ContactForm
 from accounts.models import Account, Address, Consent, Contact, Segment, consolidated_figures
 from accounts.revert import may_revert
-from crm.models import Membership, Tenant, User
+from crm.history_display import HISTORY_SIZE, history_entries
+from crm.http import TenantRequest
+from crm.models import Tenant, User
 from crm.money import format_money
-from crm.pagination import KeysetPage, keyset_page
+from crm.pagination import keyset_page, page_links
+from crm.panels import panels_for
 from crm.saved_views import saved_list_state
 from governance.field_policies import hidden_fields, readable_sensitive_fields, record_reads
 from governance.models import Territory
@@ -41,7 +41,6 @@ PAGE_SIZE = 50
 # Keys of the lists in crm.saved_views (registered in AccountsConfig.ready()).
 ACCOUNT_LIST_KEY = "accounts.account"
 CONTACT_LIST_KEY = "accounts.contact"
-HISTORY_SIZE = 50
 GROUP_DEPTH_LIMIT = 20
 ACCOUNT_TABS = ("overview", "contacts", "group", "sharing", "history")
 ACCOUNT_SORTS = {
@@ -59,12 +58,6 @@ SENSITIVE_CONTEXT = {
     "estimated_potential": "estimated_potential",
     "consolidated_potential": "estimated_potential",
 }
-
-
-class TenantRequest(HttpRequest):
-    user: User  # type: ignore[assignment]
-    tenant: Tenant
-    membership: Membership
 
 
 def _require(request: TenantRequest, permission: str, obj: models.Model | None = None) -> None:
@@ -111,24 +104,6 @@ def _contact_or_404(request: TenantRequest, pk: int) -> Contact:
         raise Http404 from None
 
 
-def _page_links(
-    request: HttpRequest, page: KeysetPage, base: QueryDict | None = None
-) -> dict[str, str | None]:
-    """Links to the next and the first page. `base` is what they keep (the open saved view, or the
-    filters given; `request.GET` by default)."""
-    base = request.GET if base is None else base
-    next_url = first_url = None
-    if page.next_cursor:
-        query: QueryDict = base.copy()
-        query["after"] = page.next_cursor
-        next_url = f"?{query.urlencode()}"
-    if base.get("after"):
-        query = base.copy()
-        del query["after"]
-        first_url = f"?{query.urlencode()}" if query else request.path
-    return {"next_url": next_url, "first_url": first_url}
-
-
 # Display helpers --------------------------------------------------------------------------------
 
 
@@ -150,91 +125,6 @@ def naf_display(account: Account) -> str:
 
 def relationship_status_label(account: Account) -> str:
     return str(Account.RelationshipStatus(account.relationship_status).label)
-
-
-def _display_value(field: models.Field[Any, Any], value: Any, names: dict[str, dict[Any, str]]) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    if field.is_relation:
-        return names.get(field.name, {}).get(value, _("(not visible to you)"))
-    if field.choices:
-        labels = dict(field.flatchoices)
-        if isinstance(value, list):
-            return ", ".join(str(labels.get(item, item)) for item in value)
-        return str(labels.get(value, value))
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, Decimal):
-        return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-    if isinstance(value, datetime | date):
-        return formats.localize(value)
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
-
-
-def history_entries(
-    records: Sequence[Any],
-    model: type[models.Model],
-    related_names: dict[str, QuerySet[Any]],
-    hidden: Iterable[str] = (),
-) -> list[dict[str, Any]]:
-    """Newest first: when, who, and each changed field as (verbose name, old, new).
-
-    `records` holds one more record than is shown, so that the oldest shown has something to diff
-    against. Related records are named in one query per relation, and only when the member may see them.
-    """
-    deltas: list[tuple[Any, Any]] = []
-    for index, record in enumerate(records[:HISTORY_SIZE]):
-        previous = records[index + 1] if index + 1 < len(records) else None
-        delta = None
-        if previous is not None and record.history_type == "~":
-            # Fields the role may not read are not shown in their history either.
-            delta = record.diff_against(previous, excluded_fields=[*HISTORY_NOISE, *hidden])
-        deltas.append((record, delta))
-    wanted: dict[str, set[Any]] = {name: set() for name in related_names}
-    for _record, delta in deltas:
-        for change in delta.changes if delta else ():
-            if change.field in wanted:
-                wanted[change.field].update(value for value in (change.old, change.new) if value is not None)
-    names = {
-        name: {obj.pk: str(obj) for obj in queryset.filter(pk__in=wanted[name])} if wanted[name] else {}
-        for name, queryset in related_names.items()
-    }
-    kinds = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
-    entries = []
-    for record, delta in deltas:
-        changes = []
-        for change in delta.changes if delta else ():
-            field = model._meta.get_field(change.field)
-            changes.append(
-                {
-                    "field": field.verbose_name,  # type: ignore[union-attr]
-                    "old": _display_value(field, change.old, names),  # type: ignore[arg-type]
-                    "new": _display_value(field, change.new, names),  # type: ignore[arg-type]
-                }
-            )
-        if (
-            record.history_type == "~"
-            and delta is not None
-            and not changes
-            and not record.history_change_reason
-        ):
-            continue  # a save that changed nothing visible, and says nothing (a merge or a restore does)
-        entries.append(
-            {
-                "id": record.history_id,
-                "date": record.history_date,
-                "user": record.history_user,
-                "kind": kinds.get(record.history_type, record.history_type),
-                "reason": record.history_change_reason or "",
-                "changes": changes,
-                "restorable": record.history_type != "-",
-            }
-        )
-    if entries:
-        entries[0]["restorable"] = False  # the newest state shown is the current one: nothing to restore
-    return entries
 
 
 def _history_records(obj: Account | Contact) -> list[Any]:
@@ -278,7 +168,7 @@ def account_list(request: TenantRequest) -> HttpResponse:
         "rows": rows,
         "is_filtered": any(saved.query.get(name) for name in ("q", "account_type", "segment", "owner")),
         "may_add": request.user.has_perm("accounts.add_account"),
-        **_page_links(request, page, saved.link_query),
+        **page_links(request, page, saved.link_query),
     }
     return render(request, "accounts/account_list.html", context)
 
@@ -348,6 +238,7 @@ def render_account_detail(
             ),
             addresses=list(account.addresses.all()),
             duplicates=_possible_duplicates(request, account),
+            panels=panels_for(request, account),
             # A parent or partner company the member may not see is neither named nor linked.
             visible_related=set(
                 Account.objects.visible_to(request.membership)
@@ -364,7 +255,7 @@ def render_account_detail(
             cursor=request.GET.get("after", ""),
             size=PAGE_SIZE,
         )
-        context.update(contacts=_contact_rows(request, page.rows), **_page_links(request, page))
+        context.update(contacts=_contact_rows(request, page.rows), **page_links(request, page))
     elif tab == "group":
         figures = consolidated_figures(account, membership=request.membership)
         page = keyset_page(
@@ -384,7 +275,7 @@ def render_account_detail(
                 }
                 for subsidiary in page.rows
             ],
-            **_page_links(request, page),
+            **page_links(request, page),
             consolidated_count=figures["subsidiaries"],
             consolidated_revenue=format_money(figures["revenue"], account.currency),
             consolidated_potential=format_money(figures["potential"], account.currency),
@@ -403,6 +294,7 @@ def render_account_detail(
                 "partner": Account.objects.visible_to(request.membership),
             },
             hidden=context["hidden"],
+            noise=HISTORY_NOISE,
         )
     # Field policies: a value the role may not read never reaches the template.
     for key, field_name in SENSITIVE_CONTEXT.items():
@@ -535,7 +427,7 @@ def contact_list(request: TenantRequest) -> HttpResponse:
         "rows": rows,
         "is_filtered": any(saved.query.get(name) for name in ("q", "relationship_status", "owner")),
         "may_add": request.user.has_perm("accounts.add_contact"),
-        **_page_links(request, page, saved.link_query),
+        **page_links(request, page, saved.link_query),
     }
     return render(request, "accounts/contact_list.html", context)
 
@@ -566,6 +458,7 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
                 "manager": Contact.objects.visible_to(request.membership),
             },
             hidden=hidden,
+            noise=HISTORY_NOISE,
         ),
     }
     # The identity fields, formatted, each with its inline "Edit" when the member may change it.

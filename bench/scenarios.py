@@ -274,6 +274,132 @@ def api_detail_floor(context: Context, paths: list[str]) -> list[Statement]:
     return [(f"SELECT * FROM {accounts} WHERE id = %s AND {where}", [pk, *params]) for pk in _ids_of(paths)]
 
 
+# Opportunities (the kanban and the list) ----------------------------------------------------------
+
+# The kanban shows this many cards per column before its "more" link (opportunities.views.board).
+BOARD_CARDS = 20
+OPPORTUNITY_FILTERED_QUERY = f"status=open&owner={OwnerScope.TEAM}"
+
+
+def _opportunity_tables() -> tuple[str, str, str, str]:
+    from opportunities.models import Opportunity, Stage
+
+    return table(Opportunity), table(Account), table(Stage), table(Membership.user.field.related_model)
+
+
+def _visible_opportunities(context: Context, role: str) -> QuerySet[Any]:
+    from opportunities.models import Opportunity
+
+    return Opportunity.objects.visible_to(context.memberships[role])  # type: ignore[attr-defined,no-any-return]
+
+
+def _default_pipeline(context: Context) -> int:
+    from opportunities.models import Pipeline
+
+    pipeline = Pipeline.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    if pipeline is None:
+        raise LookupError(f"{context.tenant.slug} has no default pipeline (generate the benchmark data)")
+    return int(pipeline)
+
+
+def board_paths(context: Context) -> list[str]:
+    return [f"{context.prefix}/opportunities/board/{_default_pipeline(context)}/"]
+
+
+def _board_floor(context: Context, role: str) -> list[Statement]:
+    """Each stage's first cards (soonest close first) and its totals: count, amount, weighted amount."""
+    opportunities, accounts, stages, _users = _opportunity_tables()
+    pipeline = _default_pipeline(context)
+    where, params = predicate(_visible_opportunities(context, role))
+    visible = f"{opportunities}.pipeline_id = %s AND ({where})"
+    # The totals need the account only when the role's visibility goes through its territory.
+    account_join = (
+        f" JOIN {accounts} ON {accounts}.id = {opportunities}.account_id" if accounts in where else ""
+    )
+    return [
+        (
+            f"SELECT totals.stage_id, totals.n, totals.amount, totals.weighted, cards.ids"
+            f" FROM (SELECT {opportunities}.stage_id, count(*) AS n, sum({opportunities}.amount) AS amount,"
+            f"   sum({opportunities}.amount * {opportunities}.probability / 100) AS weighted"
+            f"   FROM {opportunities}{account_join}"
+            f"   WHERE {visible} GROUP BY {opportunities}.stage_id) totals"
+            f" JOIN {stages} ON {stages}.id = totals.stage_id"
+            f" CROSS JOIN LATERAL (SELECT array_agg(card.id) AS ids FROM ("
+            f"   SELECT {opportunities}.id, {opportunities}.name, {opportunities}.amount,"
+            f"   {opportunities}.expected_close_date, {accounts}.legal_name"
+            f"   FROM {opportunities} JOIN {accounts} ON {accounts}.id = {opportunities}.account_id"
+            f"   WHERE {visible} AND {opportunities}.stage_id = totals.stage_id"
+            f"   ORDER BY {opportunities}.expected_close_date, {opportunities}.id"
+            f"   LIMIT {BOARD_CARDS + 1}) card"
+            f" ) cards ORDER BY {stages}.position",
+            [pipeline, *params, pipeline, *params],
+        )
+    ]
+
+
+def _opportunity_page_sql(where: Statement) -> Statement:
+    opportunities, accounts, stages, users = _opportunity_tables()
+    sql, params = where
+    return (
+        f"SELECT {opportunities}.id, {opportunities}.name, {opportunities}.amount, {opportunities}.currency,"
+        f" {opportunities}.probability, {opportunities}.expected_close_date, {accounts}.legal_name,"
+        f" {stages}.name, {users}.full_name"
+        f" FROM {opportunities} JOIN {accounts} ON {accounts}.id = {opportunities}.account_id"
+        f" JOIN {stages} ON {stages}.id = {opportunities}.stage_id"
+        f" LEFT JOIN {users} ON {users}.id = {opportunities}.owner_id"
+        f" WHERE {sql} ORDER BY {opportunities}.expected_close_date, {opportunities}.id"
+        f" LIMIT {PAGE_SIZE + 1}",
+        params,
+    )
+
+
+def opportunity_list_paths(context: Context) -> list[str]:
+    return [f"{context.prefix}/opportunities/"]
+
+
+def opportunity_list_floor(context: Context, paths: list[str]) -> list[Statement]:
+    return [_opportunity_page_sql(predicate(_visible_opportunities(context, "field_sales_rep")))]
+
+
+def opportunity_filtered_paths(context: Context) -> list[str]:
+    return [f"{context.prefix}/opportunities/?{OPPORTUNITY_FILTERED_QUERY}"]
+
+
+def opportunity_filtered_floor(context: Context, paths: list[str]) -> list[Statement]:
+    membership = context.memberships["sales_manager"]
+    queryset = (
+        _visible_opportunities(context, "sales_manager")
+        .filter(owned_by_me_or_below(membership))
+        .filter(stage__outcome="open")
+    )
+    return [_opportunity_page_sql(predicate(queryset))]
+
+
+# Leads --------------------------------------------------------------------------------------------
+
+
+def lead_list_paths(context: Context) -> list[str]:
+    return [f"{context.prefix}/leads/"]
+
+
+def _lead_list_floor(context: Context, role: str) -> list[Statement]:
+    from leads.models import Lead, LeadSource
+
+    leads, sources, users = table(Lead), table(LeadSource), table(Membership.user.field.related_model)
+    where, params = predicate(Lead.objects.visible_to(context.memberships[role]))  # type: ignore[attr-defined]
+    return [
+        (
+            f"SELECT {leads}.id, {leads}.first_name, {leads}.last_name, {leads}.company_name, {leads}.email,"
+            f" {leads}.status, {leads}.score, {leads}.first_contact_due_at, {leads}.created_at,"
+            f" {sources}.name, {users}.full_name"
+            f" FROM {leads} LEFT JOIN {sources} ON {sources}.id = {leads}.source_id"
+            f" LEFT JOIN {users} ON {users}.id = {leads}.owner_id"
+            f" WHERE {where} ORDER BY {leads}.created_at DESC, {leads}.id DESC LIMIT {PAGE_SIZE + 1}",
+            params,
+        )
+    ]
+
+
 # Registries ---------------------------------------------------------------------------------------
 
 # The framework floor: not a scenario of the table, the denominator of every ratio (crm/bench_mode.py).
@@ -334,6 +460,54 @@ HTTP_SCENARIOS: dict[str, HttpScenario] = {
             "detail",
             account_tabs_paths,
             account_tabs_floor,
+        ),
+        HttpScenario(
+            "opportunity_board",
+            "opportunity kanban, default pipeline",
+            "field_sales_rep",
+            "list",
+            board_paths,
+            lambda context, paths: _board_floor(context, "field_sales_rep"),
+        ),
+        HttpScenario(
+            "opportunity_board_director",
+            "opportunity kanban, default pipeline, whole company",
+            "sales_director",
+            "list",
+            board_paths,
+            lambda context, paths: _board_floor(context, "sales_director"),
+        ),
+        HttpScenario(
+            "opportunity_list",
+            "opportunity list, page 1",
+            "field_sales_rep",
+            "list",
+            opportunity_list_paths,
+            opportunity_list_floor,
+        ),
+        HttpScenario(
+            "opportunity_list_filtered",
+            "opportunity list, open ones of my team",
+            "sales_manager",
+            "list",
+            opportunity_filtered_paths,
+            opportunity_filtered_floor,
+        ),
+        HttpScenario(
+            "lead_list",
+            "lead list, page 1",
+            "field_sales_rep",
+            "list",
+            lead_list_paths,
+            lambda context, paths: _lead_list_floor(context, "field_sales_rep"),
+        ),
+        HttpScenario(
+            "lead_list_manager",
+            "lead list, page 1, my team and the unassigned queue",
+            "sales_manager",
+            "list",
+            lead_list_paths,
+            lambda context, paths: _lead_list_floor(context, "sales_manager"),
         ),
         *(_search_scenario(kind) for kind in SEARCH_TERMS),
         HttpScenario("api_list", "API account list", "api", "api", api_list_paths, api_list_floor),

@@ -503,6 +503,8 @@ def serve(args: argparse.Namespace, env: dict[str, str], processes: dict[str, Pr
     compile_messages(env)
     manage(env, "seed_demo", "--password", password)
     address = f"127.0.0.1:{args.port}"
+    # Links in the e-mails the worker prints (escalations, alerts) point at this server.
+    env.setdefault("CRM_BASE_URL", f"http://{address}")
     processes["web"] = start("web", [PYTHON, "manage.py", "runserver", address], env)
     processes["worker"] = start(
         "worker", [PYTHON, "-m", "celery", "-A", "crm", "worker", "--loglevel=INFO", "--concurrency=2"], env

@@ -7,12 +7,13 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest, QueryDict
 
 
 @dataclass
@@ -22,7 +23,7 @@ class KeysetPage:
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    plain = json.dumps([value.isoformat() if isinstance(value, datetime) else value for value in values])
+    plain = json.dumps([value.isoformat() if isinstance(value, date) else value for value in values])
     return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
 
 
@@ -61,3 +62,21 @@ def keyset_page(
         return KeysetPage(rows, None)
     rows = rows[:size]
     return KeysetPage(rows, encode_cursor([getattr(rows[-1], name) for name in order]))
+
+
+def page_links(
+    request: HttpRequest, page: KeysetPage, base: QueryDict | None = None
+) -> dict[str, str | None]:
+    """Links to the next and the first page. `base` is what they keep (the open saved view, or the
+    filters given; `request.GET` by default)."""
+    base = request.GET if base is None else base
+    next_url = first_url = None
+    if page.next_cursor:
+        query: QueryDict = base.copy()
+        query["after"] = page.next_cursor
+        next_url = f"?{query.urlencode()}"
+    if base.get("after"):
+        query = base.copy()
+        del query["after"]
+        first_url = f"?{query.urlencode()}" if query else request.path
+    return {"next_url": next_url, "first_url": first_url}

@@ -47,6 +47,23 @@ def tenant_owned_models() -> list[type[models.Model]]:
     return found
 
 
+def untenanted_link_tables() -> list[str]:
+    """Django's automatic many-to-many tables of tenant-owned models: they carry no tenant, so no
+    row-level security can hold them. A tenant model's many-to-many needs an explicit, tenant-owned
+    `through` model (e.g. opportunities.OpportunityCompetitor)."""
+    found = set()
+    for model in tenant_owned_models():
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through  # type: ignore[attr-defined]
+            if through is not None and through._meta.auto_created and not _has_tenant(through):
+                found.add(through._meta.db_table)
+    return sorted(found)
+
+
+def _has_tenant(model: type[models.Model]) -> bool:
+    return any(field.name == "tenant" for field in model._meta.get_fields())
+
+
 def tenant_owned_tables() -> list[str]:
     return sorted({model._meta.db_table for model in tenant_owned_models()})
 

@@ -24,6 +24,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("imports/", include("accounts.imports.urls")),
     path("duplicates/", include("accounts.dedup.urls")),
+    path("leads/", include("leads.urls")),
+    path("opportunities/", include("opportunities.urls")),
+    path("quotes/", include("opportunities.quotes.urls")),
     path("search/", search_results, name="search"),
     path("admin/", tenant_admin.urls),
     # The shared layout links these by name inside a tenant too.

@@ -36,6 +36,11 @@ urlpatterns = [
     # Project routing: the kernel's API base, then each domain's resources.
     path("api/v1/", include("crm.api.urls")),
     path("api/v1/", include("accounts.api_urls")),
+    path("api/v1/", include("leads.api_urls")),
+    # Web-to-lead, public: the tenant is the slug of the address (leads.public_views).
+    path("forms/", include("leads.public_urls")),
+    path("api/v1/", include("opportunities.api_urls")),
+    path("api/v1/", include("opportunities.quotes.api_urls")),
     # /t/<slug> without its slash, or any unknown tenant path: CommonMiddleware appends the slash,
     # and TenantMiddleware answers 404 for tenants the user does not belong to.
     re_path(r"^t/[^/]+/.*$", views.not_found),

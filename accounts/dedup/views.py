@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.dedup import selectors, services
 from accounts.dedup.models import DuplicateCandidate
-from accounts.views import TenantRequest
+from crm.http import TenantRequest
 
 
 def _require_change(request: TenantRequest) -> None:

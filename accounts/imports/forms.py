@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.imports import registry
 from accounts.imports.models import ImportJob
 from accounts.imports.parsing import MAX_FILE_BYTES
 from accounts.imports.services import field_choices, mode_choices
@@ -15,7 +16,7 @@ from accounts.imports.services import field_choices, mode_choices
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What the file holds"),
-        choices=ImportJob.Kind.choices,
+        choices=(),  # the registered kinds, see __init__
         initial=ImportJob.Kind.ACCOUNTS,
         required=False,  # accounts, when not said
         widget=forms.RadioSelect,
@@ -27,6 +28,14 @@ class UploadForm(forms.Form):
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
+
+    def __init__(self, *args: Any, kinds: list[registry.ImportKind] | None = None, **kwargs: Any) -> None:
+        """`kinds`: the kinds offered (those the user may import); every registered kind by default."""
+        super().__init__(*args, **kwargs)
+        # Every registered kind is valid (the view refuses, 403, a kind the user may not import);
+        # only the kinds offered are shown.
+        self.fields["kind"].choices = registry.choices()  # type: ignore[attr-defined]
+        self.fields["kind"].widget.choices = registry.choices(kinds)
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or ImportJob.Kind.ACCOUNTS

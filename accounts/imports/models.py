@@ -7,11 +7,19 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.imports import registry
 from crm.models import TenantOwnedModel
+
+
+def kind_label(key: str) -> str:
+    """The registered kind's label; the key itself for a kind no app registers any more."""
+    return str(registry.get(key).label) if registry.is_known(key) else key
 
 
 class ImportJob(TenantOwnedModel):
     class Kind(models.TextChoices):
+        # This app's own kinds. The kinds are a registry (accounts.imports.registry) other apps add to
+        # (leads registers "lead"): the column takes any registered key, checked by the services.
         ACCOUNTS = "accounts", _("Accounts")
         CONTACTS = "contacts", _("Contacts")
 
@@ -29,7 +37,7 @@ class ImportJob(TenantOwnedModel):
         UPDATE = "update", _("Update existing records only")
         CREATE_OR_UPDATE = "create_or_update", _("Create or update")
 
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ACCOUNTS)
+    kind = models.CharField(_("kind"), max_length=16, default=Kind.ACCOUNTS)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
     # The raw bytes, not a file on disk: no shared volume between web and workers, and the file goes
     # away with the job.
@@ -76,6 +84,14 @@ class ImportJob(TenantOwnedModel):
         return self.filename
 
     @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    @property
+    def import_kind(self) -> registry.ImportKind:
+        return registry.get(self.kind)
+
+    @property
     def progress_percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
@@ -92,7 +108,7 @@ class ImportMapping(TenantOwnedModel):
     """A column mapping saved for reuse, per kind: the next file of that kind with the same column
     names (compared as `parsing.header_key` writes them) starts from it instead of the suggestion."""
 
-    kind = models.CharField(_("kind"), max_length=16, choices=ImportJob.Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16)
     signature = models.CharField(_("columns signature"), max_length=64)
     headers = models.JSONField(_("columns"), default=list)
     mapping = models.JSONField(_("column mapping"), default=dict)
@@ -115,4 +131,4 @@ class ImportMapping(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {', '.join(self.headers)}"
+        return f"{kind_label(self.kind)}: {', '.join(self.headers)}"

@@ -4,8 +4,9 @@ Each row goes through `accounts.services` (the form's rules and field policies).
 rule is rejected with its reason and the import goes on; each batch of rows commits on its own, with
 the job's counters, so the progress is visible and a failure loses one batch at most.
 
-Two kinds share this machinery: accounts (here, matched on the SIRET) and contacts (their fields and
-rows in `accounts.imports.contacts`, matched on the e-mail, written in batches).
+The kinds of import are a registry (`accounts.imports.registry`): this app registers accounts (here,
+matched on the SIRET) and contacts (their fields and rows in `accounts.imports.contacts`, matched on the
+e-mail, written in batches); other apps register theirs (leads) in their AppConfig.ready().
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 from django.utils.text import capfirst
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
 
 from accounts import identifiers
 from accounts import services as account_services
 from accounts.imports import contacts as contact_import
-from accounts.imports import parsing, supervision
+from accounts.imports import parsing, registry, supervision
 from accounts.imports.models import ImportJob, ImportMapping
 from accounts.models import Account, Address, Contact
 from crm.models import Membership, Tenant, User
@@ -62,9 +63,13 @@ CHOICE_FIELDS = {
 
 
 def field_label(name: str, kind: str = ImportJob.Kind.ACCOUNTS) -> str:
-    """The label of an importable field, in the active language."""
-    if kind == ImportJob.Kind.CONTACTS:
-        return contact_import.field_label(name)
+    """The label of an importable field of this kind, in the active language."""
+    if kind != ImportJob.Kind.ACCOUNTS:
+        return registry.get(kind).field_label(name)
+    return _account_field_label(name)
+
+
+def _account_field_label(name: str) -> str:
     model = Address if name in ADDRESS_IMPORT_FIELDS else Account
     label = str(getattr(model._meta.get_field(name), "verbose_name", name))
     if name in ADDRESS_IMPORT_FIELDS:
@@ -73,26 +78,39 @@ def field_label(name: str, kind: str = ImportJob.Kind.ACCOUNTS) -> str:
 
 
 def import_fields(kind: str) -> tuple[str, ...]:
-    return contact_import.IMPORT_FIELDS if kind == ImportJob.Kind.CONTACTS else IMPORT_FIELDS
+    return registry.get(kind).fields
 
 
 def field_choices(kind: str = ImportJob.Kind.ACCOUNTS) -> list[tuple[str, str]]:
-    return [(name, field_label(name, kind)) for name in import_fields(kind)]
+    return registry.get(kind).field_choices()
 
 
 def mode_choices(kind: str) -> list[tuple[str, str]]:
-    """The modes, saying what each kind is matched on."""
-    if kind == ImportJob.Kind.CONTACTS:
-        return [
-            (ImportJob.Mode.CREATE, _("Create new contacts only")),
-            (ImportJob.Mode.UPDATE, _("Update existing contacts only (matched on the e-mail)")),
-            (ImportJob.Mode.CREATE_OR_UPDATE, _("Create or update contacts (matched on the e-mail)")),
-        ]
+    """The modes the kind offers, saying what it is matched on."""
+    return registry.get(kind).modes()
+
+
+def _contact_modes() -> list[tuple[str, str]]:
+    return [
+        (ImportJob.Mode.CREATE, _("Create new contacts only")),
+        (ImportJob.Mode.UPDATE, _("Update existing contacts only (matched on the e-mail)")),
+        (ImportJob.Mode.CREATE_OR_UPDATE, _("Create or update contacts (matched on the e-mail)")),
+    ]
+
+
+def _account_modes() -> list[tuple[str, str]]:
     return [
         (ImportJob.Mode.CREATE, _("Create new accounts only")),
         (ImportJob.Mode.UPDATE, _("Update existing accounts only (matched on the SIRET)")),
         (ImportJob.Mode.CREATE_OR_UPDATE, _("Create or update (matched on the SIRET)")),
     ]
+
+
+def _check_account_mapping(fields: list[str], mode: str) -> None:
+    if mode != ImportJob.Mode.UPDATE and "legal_name" not in fields:
+        raise ValidationError(_("Map a column to the legal name: every new account needs one."))
+    if mode != ImportJob.Mode.CREATE and "siret" not in fields:
+        raise ValidationError(_("Map a column to the SIRET: existing accounts are found by their SIRET."))
 
 
 class RowError(Exception):
@@ -117,8 +135,9 @@ class DryRunReport:
 def import_create(*, tenant: Tenant, actor: User, filename: str, content: bytes, kind: str) -> ImportJob:
     """Store an upload as a job with its suggested mapping. Refuses (ValidationError on "file") a file
     that is not CSV or XLSX, is empty or unreadable, or whose header names no column we know."""
-    if kind not in ImportJob.Kind.values:
+    if not registry.is_known(kind):
         raise ValidationError({"kind": _("Unknown kind of import.")})
+    import_kind = registry.get(kind)
     try:
         file_format = parsing.file_format(filename, content)
         encoding = delimiter = ""
@@ -129,15 +148,9 @@ def import_create(*, tenant: Tenant, actor: User, filename: str, content: bytes,
         total = sum(1 for _row in table.rows)
     except ValidationError as error:
         raise ValidationError({"file": error.messages}) from None
-    contacts = kind == ImportJob.Kind.CONTACTS
-    synonyms = contact_import.HEADER_SYNONYMS if contacts else None  # None: the accounts' own
-    mapping = parsing.suggest_mapping(table.headers, synonyms=synonyms)
+    mapping = parsing.suggest_mapping(table.headers, synonyms=import_kind.synonyms)
     if not mapping:
-        example = (
-            _("for example “Prénom”, “Nom”, “E-mail”, “SIRET”")
-            if contacts
-            else _("for example “Raison sociale”, “SIRET”, “Code postal”")
-        )
+        example = import_kind.header_example()
         raise ValidationError(
             {
                 "file": _(
@@ -168,7 +181,7 @@ def import_create(*, tenant: Tenant, actor: User, filename: str, content: bytes,
         headers=table.headers,
         mapping=mapping,
         mode=mode,
-        key_field="email" if contacts else "siret",
+        key_field=import_kind.key_field,
         total_rows=total,
         created_by=actor,
         language=get_language() or "fr",
@@ -188,7 +201,8 @@ def import_set_mapping(
     the mode cannot work with (accounts: no legal name, or an update mode without the SIRET)."""
     if job.status not in {ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATED}:
         raise ValidationError(_("This import has already started: its mapping can no longer change."))
-    if mode not in ImportJob.Mode.values:
+    import_kind = registry.get(job.kind)
+    if mode not in {value for value, _label in import_kind.modes()}:
         raise ValidationError({"mode": _("Unknown import mode.")})
     cleaned = {column: name for column, name in mapping.items() if name}
     fields = list(cleaned.values())
@@ -202,12 +216,7 @@ def import_set_mapping(
             _("Several columns are mapped to the same field: %(fields)s.")
             % {"fields": ", ".join(field_label(name, job.kind) for name in duplicates)}
         )
-    if job.kind == ImportJob.Kind.CONTACTS:
-        contact_import.check_mapping(fields, mode)
-    elif mode != ImportJob.Mode.UPDATE and "legal_name" not in fields:
-        raise ValidationError(_("Map a column to the legal name: every new account needs one."))
-    elif mode != ImportJob.Mode.CREATE and "siret" not in fields:
-        raise ValidationError(_("Map a column to the SIRET: existing accounts are found by their SIRET."))
+    import_kind.check_mapping(fields, mode)
     _check_mapping_rules(job, fields, mode)
     job.mapping = cleaned
     job.mode = mode
@@ -220,11 +229,11 @@ def import_set_mapping(
 def _check_mapping_rules(job: ImportJob, fields: list[str], mode: str) -> None:
     """The tenant's field rules: computed and synchronised fields are not imported; every required
     field needs a column when rows may create records."""
-    model = Contact if job.kind == ImportJob.Kind.CONTACTS else Account
+    model = registry.get(job.kind).model
     rules = field_rules.rules(model)
     # The matching key also finds the record to update: as a key it changes nothing (the service
     # refuses a row that would set a synchronised key on a new record).
-    key = {"email" if model is Contact else "siret"} if mode != ImportJob.Mode.CREATE else set()
+    key = {registry.get(job.kind).key_field} if mode != ImportJob.Mode.CREATE else set()
     read_only = [name for name in fields if name in rules and rules[name].is_read_only and name not in key]
     if read_only:
         raise ValidationError(
@@ -244,7 +253,7 @@ def _check_mapping_rules(job: ImportJob, fields: list[str], mode: str) -> None:
         )
 
 
-def _has_default(model: type[Account] | type[Contact], name: str) -> bool:
+def _has_default(model: type[models.Model], name: str) -> bool:
     field = model._meta.get_field(name)
     return bool(getattr(field, "has_default", lambda: False)())
 
@@ -406,7 +415,7 @@ def import_dry_run(*, job: ImportJob) -> DryRunReport:
         raise ValidationError(_("The person who started this import is no longer a member of the company."))
     report = DryRunReport()
     seen: set[str] = set()
-    rows = _contact_rows if job.kind == ImportJob.Kind.CONTACTS else _account_rows
+    rows = registry.get(job.kind).rows
     # As the author, as the run will be: their visibility and their rights on existing records.
     with tenant_scope(job.tenant, membership=membership):
         for chunk in _chunks(_rows(job), BATCH_SIZE):
@@ -597,10 +606,8 @@ def _run_batch(
     seen_before = set(seen)
     try:
         with tenant_scope(job.tenant, membership=membership):
-            if job.kind == ImportJob.Kind.CONTACTS:
-                outcomes = _contact_rows(job, chunk, membership=membership, seen=seen, commit=True)
-            else:
-                outcomes = _account_rows(job, chunk, membership=membership, seen=seen, commit=True)
+            rows = registry.get(job.kind).rows
+            outcomes = rows(job, chunk, membership=membership, seen=seen, commit=True)
             for number, cells, action, reason in outcomes:
                 if reason:
                     rejects.append(_reject(number, reason, cells))
@@ -741,3 +748,79 @@ def _spreadsheet_safe(value: str) -> str:
     if value and value[0] in "=+-@\t\r":
         return f"'{value}"
     return value
+
+
+# The kinds this app imports -----------------------------------------------------------------------
+
+
+def _account_batch(
+    job: ImportJob,
+    chunk: list[tuple[int, list[parsing.Cell]]],
+    *,
+    membership: Membership,
+    seen: set[str],
+    commit: bool,
+) -> list[tuple[int, list[parsing.Cell], str, str]]:
+    return _account_rows(job, chunk, membership=membership, seen=seen, commit=commit)  # looked up late
+
+
+def _contact_batch(
+    job: ImportJob,
+    chunk: list[tuple[int, list[parsing.Cell]]],
+    *,
+    membership: Membership,
+    seen: set[str],
+    commit: bool,
+) -> list[tuple[int, list[parsing.Cell], str, str]]:
+    return _contact_rows(job, chunk, membership=membership, seen=seen, commit=commit)
+
+
+def register_kinds() -> None:
+    """Accounts and contacts, registered by AccountsConfig.ready()."""
+    registry.register(
+        registry.ImportKind(
+            key=ImportJob.Kind.ACCOUNTS,
+            label=ImportJob.Kind.ACCOUNTS.label,
+            fields=IMPORT_FIELDS,
+            field_label=_account_field_label,
+            synonyms=None,  # parsing's own: the accounts' columns
+            rows=_account_batch,
+            model=Account,
+            add_permission="accounts.add_account",
+            change_permission="accounts.change_account",
+            key_field="siret",
+            modes=_account_modes,
+            check_mapping=_check_account_mapping,
+            header_example=lambda: _("for example “Raison sociale”, “SIRET”, “Code postal”"),
+            upload_label=gettext_lazy("Import accounts"),
+            created_label=gettext_lazy("Accounts created"),
+            updated_label=gettext_lazy("Accounts updated"),
+            to_create_label=gettext_lazy("Accounts to create"),
+            to_update_label=gettext_lazy("Accounts to update"),
+            order=10,
+        )
+    )
+    registry.register(
+        registry.ImportKind(
+            key=ImportJob.Kind.CONTACTS,
+            label=ImportJob.Kind.CONTACTS.label,
+            fields=contact_import.IMPORT_FIELDS,
+            field_label=contact_import.field_label,
+            synonyms=contact_import.HEADER_SYNONYMS,
+            rows=_contact_batch,
+            model=Contact,
+            add_permission="accounts.add_contact",
+            change_permission="accounts.change_contact",
+            key_field="email",
+            modes=_contact_modes,
+            check_mapping=contact_import.check_mapping,
+            header_example=lambda: _("for example “Prénom”, “Nom”, “E-mail”, “SIRET”"),
+            upload_label=gettext_lazy("Import contacts"),
+            created_label=gettext_lazy("Contacts created"),
+            updated_label=gettext_lazy("Contacts updated"),
+            to_create_label=gettext_lazy("Contacts to create"),
+            to_update_label=gettext_lazy("Contacts to update"),
+            help_template="imports/_help_contacts.html",
+            order=20,
+        )
+    )

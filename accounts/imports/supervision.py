@@ -19,15 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from accounts.imports import registry
 from accounts.imports.models import ImportJob
 from crm.models import Membership
 from crm.tenancy import tenant_scope
 
 # A batch of 500 rows takes seconds; a quarter of an hour without one means the worker is gone.
 STALLED_AFTER_MINUTES = 15
-
-# The permissions a job needs, by kind of import and mode: creating needs "add", updating "change".
-_MODELS = {ImportJob.Kind.ACCOUNTS: "account", ImportJob.Kind.CONTACTS: "contact"}
 
 
 def author_refusal(job: ImportJob) -> tuple[Membership | None, str]:
@@ -43,18 +41,19 @@ def author_refusal(job: ImportJob) -> tuple[Membership | None, str]:
         )
     if membership is None:
         return None, _("the person who started it is no longer a member of the company")
-    model = _MODELS.get(job.kind, "account")  # type: ignore[call-overload]
+    # The permissions the kind names, by mode: creating needs "add", updating "change".
+    kind = registry.get(job.kind)
     needed = []
     if job.mode != ImportJob.Mode.UPDATE:
         refusal = _("the person who started it no longer has the right to add %(what)s")
-        needed.append((f"accounts.add_{model}", refusal))
+        needed.append((kind.add_permission, refusal))
     if job.mode != ImportJob.Mode.CREATE:
         refusal = _("the person who started it no longer has the right to change %(what)s")
-        needed.append((f"accounts.change_{model}", refusal))
+        needed.append((kind.change_permission or kind.add_permission, refusal))
     with tenant_scope(job.tenant, membership=membership):
         for permission, refusal in needed:
             if not membership.user.has_perm(permission):
-                return None, refusal % {"what": ImportJob.Kind(job.kind).label.lower()}
+                return None, refusal % {"what": str(kind.label).lower()}
     return membership, ""
 
 

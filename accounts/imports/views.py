@@ -1,7 +1,8 @@
 """Import pages: upload, map and check, start, follow, download the rejected rows.
 
-A member sees only the imports they started (another's answers 404, like another tenant's); importing
-needs the permission to add accounts, and for contacts to add contacts too.
+A member sees only the imports they started (another's answers 404, like another tenant's); the pages
+open to whoever may import one of the registered kinds (`accounts.imports.registry`), and each job
+needs the permission its kind names (accounts: add accounts; contacts: add contacts; leads: add leads).
 """
 
 from __future__ import annotations
@@ -16,22 +17,23 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.imports import services
+from accounts.imports import registry, services
 from accounts.imports.forms import MappingForm, UploadForm
 from accounts.imports.models import ImportJob
 from accounts.imports.tasks import import_run_task
-from accounts.views import TenantRequest
+from crm.http import TenantRequest
 
 LIST_SIZE = 50
-PERMISSION = "accounts.add_account"
-KIND_PERMISSIONS = {
-    ImportJob.Kind.ACCOUNTS: "accounts.add_account",
-    ImportJob.Kind.CONTACTS: "accounts.add_contact",
-}
 
 
 def _require_permission(request: TenantRequest) -> None:
-    if not request.user.has_perm(PERMISSION):
+    """The import pages: for whoever may import at least one kind."""
+    if not registry.kinds_for(request.user):
+        raise PermissionDenied
+
+
+def _require_kind_permission(request: TenantRequest, job: ImportJob) -> None:
+    if not registry.is_known(job.kind) or not registry.get(job.kind).may_import(request.user):
         raise PermissionDenied
 
 
@@ -39,6 +41,7 @@ def _job_or_404(request: TenantRequest, pk: int) -> ImportJob:
     job = ImportJob.objects.filter(pk=pk, created_by=request.user).defer("content").first()
     if job is None:
         raise Http404
+    _require_kind_permission(request, job)
     return job
 
 
@@ -47,19 +50,21 @@ def _job_or_404(request: TenantRequest, pk: int) -> ImportJob:
 def import_list(request: TenantRequest) -> HttpResponse:
     _require_permission(request)
     jobs = ImportJob.objects.filter(created_by=request.user).defer("content", "rejects")[:LIST_SIZE]
-    return render(request, "imports/import_list.html", {"jobs": jobs})
+    context = {"jobs": jobs, "kinds": registry.kinds_for(request.user)}
+    return render(request, "imports/import_list.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: TenantRequest) -> HttpResponse:
     _require_permission(request)
+    kinds = registry.kinds_for(request.user)
     kind = request.GET.get("kind")
-    initial = {"kind": kind} if kind in ImportJob.Kind.values else {}
-    form = UploadForm(request.POST or None, request.FILES or None, initial=initial)
+    initial = {"kind": kind if kind in {item.key for item in kinds} else kinds[0].key}
+    form = UploadForm(request.POST or None, request.FILES or None, initial=initial, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if not request.user.has_perm(KIND_PERMISSIONS[form.cleaned_data["kind"]]):
+        if not registry.get(form.cleaned_data["kind"]).may_import(request.user):
             raise PermissionDenied
         try:
             job = services.import_create(
@@ -74,7 +79,7 @@ def import_upload(request: TenantRequest) -> HttpResponse:
                 form.add_error("file", message)
         else:
             return HttpResponseRedirect(reverse("imports:import_mapping", args=[job.pk]))
-    return render(request, "imports/import_upload.html", {"form": form})
+    return render(request, "imports/import_upload.html", {"form": form, "kinds": kinds})
 
 
 @login_required
@@ -85,6 +90,7 @@ def import_mapping(request: TenantRequest, pk: int) -> HttpResponse:
     job = ImportJob.objects.filter(pk=pk, created_by=request.user).first()
     if job is None:
         raise Http404
+    _require_kind_permission(request, job)
     if job.status not in {ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATED}:
         return HttpResponseRedirect(reverse("imports:import_detail", args=[job.pk]))
     form = MappingForm(request.POST or None, job=job)
@@ -125,6 +131,7 @@ def import_detail(request: TenantRequest, pk: int) -> HttpResponse:
     job = ImportJob.objects.filter(pk=pk, created_by=request.user).defer("content", "rejects").first()
     if job is None:
         raise Http404
+    _require_kind_permission(request, job)
     # The rejected rows are read once the job is over, not on every poll.
     context = {"job": job, "rejects_preview": job.rejects[:20] if job.is_finished else []}
     if getattr(request, "htmx", False):

@@ -26,7 +26,7 @@ from governance.sharing import (
 )
 
 if TYPE_CHECKING:
-    from accounts.views import TenantRequest
+    from crm.http import TenantRequest
 
 SHARE_MODELS = {"user": AccountUserShare, "team": AccountTeamShare}
 

@@ -239,6 +239,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CRM <no-reply@localhost>")
+# The address people open the CRM at, for the links that e-mails carry (empty: links are relative).
+CRM_BASE_URL = env.str("CRM_BASE_URL", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
@@ -295,4 +297,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Imports whose worker died stay "running": marked failed, with their reason (accounts/imports).
     "accounts-import-stalled-sweep": {"task": "accounts.import_stalled_sweep_all", "schedule": 300.0},
+    # First-contact SLA breaches and leads waiting too long in the queue (leads/tasks.py).
+    "leads-sweeps": {"task": "leads.sweep_all", "schedule": 300.0},
+    # Overdue close dates and inactivity reminders of opportunities, every morning at 07:00 Paris time.
+    "opportunities-rules-sweep": {
+        "task": "opportunities.rules_sweep_all",
+        "schedule": TzAwareCrontab(minute=0, hour=7, tz=ZoneInfo("Europe/Paris")),
+    },
+    # Sent quotes past their validity date become expired (opportunities/quotes/tasks.py), hourly.
+    "opportunities-quote-expiry": {"task": "opportunities.quote_expire_all", "schedule": 3600.0},
 }

@@ -46,6 +46,10 @@ class Product(TenantOwnedModel):
         _("default VAT rate"), max_length=6, choices=VatRate.choices, default=VatRate.STANDARD
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Sensitive (field policy): read by managers, director, admin and finance, to see a quote's margin.
+    purchase_cost = models.DecimalField(
+        _("purchase cost excl. tax"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
 
     history = HistoricalRecords()
 

@@ -165,12 +165,18 @@ class PipelineSettings(TenantOwnedModel):
 
 class OpportunityQuerySet(models.QuerySet["Opportunity"]):
     def visible_to(self, membership: Membership) -> OpportunityQuerySet:
-        """Owner chain, the territories of the account, team sharing rules and manual shares."""
-        return self.filter(
-            visibility_predicate(
-                membership, territory_field="account__territory", model_label="opportunities.opportunity"
-            )
+        """Owner chain, the territories of the account, team sharing rules of opportunities, and the
+        manual shares of the account: an account shared by hand brings its opportunities along (as its
+        contacts), read-write shares included (governance.sharing.register_inherited_shares)."""
+        from governance.sharing import shared_records_predicate
+
+        predicate = visibility_predicate(
+            membership, territory_field="account__territory", model_label="opportunities.opportunity"
         )
+        if not predicate:
+            return self.all()
+        manual = shared_records_predicate(membership, "accounts.account", record_field="account")
+        return self.filter(predicate | manual if manual is not None else predicate)
 
     def open(self) -> OpportunityQuerySet:
         return self.filter(stage__outcome=Stage.Outcome.OPEN)
@@ -221,7 +227,11 @@ class Opportunity(TenantOwnedModel):
     expected_close_date = models.DateField(_("expected close date"))
     expected_signature_date = models.DateField(_("expected signature date"), null=True, blank=True)
     competitors = models.ManyToManyField(
-        Competitor, blank=True, related_name="opportunities", verbose_name=_("competitors")
+        Competitor,
+        through="OpportunityCompetitor",
+        blank=True,
+        related_name="opportunities",
+        verbose_name=_("competitors"),
     )
     loss_reason = models.ForeignKey(
         LossReason,
@@ -256,8 +266,7 @@ class Opportunity(TenantOwnedModel):
 
     objects = OpportunityManager()  # type: ignore[misc]
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "close_date_alerted_at", "inactivity_reminded_at", "last_activity_at"],
-        m2m_fields=[competitors],
+        excluded_fields=["updated_at", "close_date_alerted_at", "inactivity_reminded_at", "last_activity_at"]
     )
 
     class Meta:
@@ -290,10 +299,41 @@ class Opportunity(TenantOwnedModel):
         return self.name
 
     @property
+    def is_overdue(self) -> bool:
+        """Still open after its expected close date (the rules' sweep alerts the owner once)."""
+        return self.stage.outcome == Stage.Outcome.OPEN and self.expected_close_date < timezone.localdate()
+
+    @property
     def weighted_amount(self) -> Any:
         if self.amount is None:
             return None
         return self.amount * self.probability / 100
+
+
+class OpportunityCompetitor(TenantOwnedModel):
+    """A competitor met on an opportunity. An explicit table, not Django's automatic one, so that it
+    carries the tenant and its row-level security like every tenant table, and has its own history."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="competitor_links", verbose_name=_("opportunity")
+    )
+    competitor = models.ForeignKey(
+        Competitor, on_delete=models.CASCADE, related_name="opportunity_links", verbose_name=_("competitor")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "opportunity", "competitor"], name="opportunities_oppcompetitor_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} · {self.competitor_id}"
 
 
 class OpportunityContactRole(TenantOwnedModel):

@@ -4,6 +4,7 @@ Idempotent (get_or_create on the unique constraints), so it can run on every fir
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -34,6 +35,15 @@ DEFAULT_DISCOUNT_LIMITS = {
 }
 
 
+def _create(model: type[Any], **values: Any) -> Any:
+    """Created by the system: an explicit empty history user, so that a caller that is no user (an
+    API key's principal on the request) is never taken for one by django-simple-history."""
+    record = model(**values)
+    record._history_user = None
+    record.save()
+    return record
+
+
 def _translated(tenant: Tenant, text: str) -> str:
     with override(tenant.language):
         return _(text)
@@ -46,11 +56,12 @@ def pipeline_defaults_ensure(*, tenant: Tenant) -> Pipeline:
     pipeline = Pipeline.objects.filter(is_default=True).first()
     if pipeline is not None:
         return pipeline
-    pipeline = Pipeline.objects.create(
-        tenant=tenant, name=_translated(tenant, "New business"), is_default=True, position=0
+    pipeline = _create(
+        Pipeline, tenant=tenant, name=_translated(tenant, "New business"), is_default=True, position=0
     )
     for position, (name, probability, outcome, required) in enumerate(DEFAULT_STAGES):
-        Stage.objects.create(
+        _create(
+            Stage,
             tenant=tenant,
             pipeline=pipeline,
             name=_translated(tenant, name),
@@ -61,9 +72,11 @@ def pipeline_defaults_ensure(*, tenant: Tenant) -> Pipeline:
         )
     if not LossReason.objects.exists():
         for position, name in enumerate(DEFAULT_LOSS_REASONS):
-            LossReason.objects.create(tenant=tenant, name=_translated(tenant, name), position=position)
+            _create(LossReason, tenant=tenant, name=_translated(tenant, name), position=position)
+    known = set(DiscountLimit.objects.values_list("role", flat=True))
     for role, limit in DEFAULT_DISCOUNT_LIMITS.items():
-        DiscountLimit.objects.get_or_create(tenant=tenant, role=role, defaults={"max_percent": limit})
+        if role not in known:
+            _create(DiscountLimit, tenant=tenant, role=role, max_percent=limit)
     return pipeline
 
 

@@ -13,9 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
+from accounts.services import StaleVersion
 from crm.models import Tenant, User
+from governance import search
 from opportunities.models import Opportunity, Pipeline, Stage, StageChange
 from opportunities.services.defaults import pipeline_defaults_ensure
+from opportunities.services.editing import check_currency
+from opportunities.services.links import competitors_set
 
 
 class MissingRequiredFields(ValidationError):
@@ -50,8 +54,44 @@ def _is_empty(opportunity: Opportunity, name: str) -> bool:
     return value is None or value == ""
 
 
+# Fields a stage may require: the opportunity's own editable fields, not its bookkeeping.
+NOT_REQUIRABLE = {"id", "tenant", "pipeline", "stage", "version", "probability_overridden", "account", "name"}
+
+
+def requirable_fields() -> list[tuple[str, str]]:
+    """(name, label) of the fields a stage may ask for before an opportunity enters it."""
+    return [
+        (field.name, str(field.verbose_name))
+        for field in Opportunity._meta.get_fields()
+        if isinstance(field, Field)
+        and field.editable
+        and not field.auto_created
+        and field.name not in NOT_REQUIRABLE
+        and (field.null or field.blank or field.many_to_many)
+    ]
+
+
+def stage_required_fields_check(names: list[str]) -> None:
+    """Refuse names that are not fields an opportunity may lack (a typo would block every move)."""
+    known = {name for name, _label in requirable_fields()}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValidationError(
+            {"required_fields": _("Unknown fields: %(names)s.") % {"names": ", ".join(unknown)}}
+        )
+
+
+def required_fields_of(stage: Stage) -> list[str]:
+    """The stage's required fields; a lost stage always asks for the loss reason, whatever its
+    configuration says (the specification: "required when lost")."""
+    names = list(stage.required_fields)
+    if stage.outcome == Stage.Outcome.LOST and "loss_reason" not in names:
+        names.append("loss_reason")
+    return names
+
+
 def missing_fields_for(opportunity: Opportunity, stage: Stage) -> list[str]:
-    return [name for name in stage.required_fields if _is_empty(opportunity, name)]
+    return [name for name in required_fields_of(stage) if _is_empty(opportunity, name)]
 
 
 def _record_change(
@@ -101,6 +141,8 @@ def opportunity_create(
         raise ValidationError({"stage": _("This stage belongs to another pipeline.")})
     if primary_contact is not None and primary_contact.account_id != account.pk:
         raise ValidationError({"primary_contact": _("The primary contact must work at the account.")})
+    if currency:
+        check_currency(currency)
     opportunity = Opportunity(
         tenant=tenant,
         name=name,
@@ -129,6 +171,7 @@ def opportunity_create(
     opportunity.full_clean(exclude=["tenant"])
     opportunity.save()
     _record_change(opportunity, from_stage=None, actor=actor, at=now)
+    search.index(opportunity)
     return opportunity
 
 
@@ -147,15 +190,18 @@ def opportunity_move_stage(
     row per move, with the amount and probability after it."""
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise ValidationError(
-            _("Someone changed this opportunity meanwhile: reload it and try again."), code="stale_version"
-        )
+        raise StaleVersion(_("Someone changed this opportunity meanwhile: reload it and try again."))
     if stage.pipeline_id != locked.pipeline_id:
         raise ValidationError({"stage": _("This stage belongs to another pipeline.")})
     if stage.pk == locked.stage_id and not values:
         return locked
     for name, value in (values or {}).items():
-        setattr(locked, name, value)
+        if name == "competitors":
+            competitors_set(locked, list(value), actor=actor)  # rolled back with the move if refused
+        elif _field(name).many_to_many:
+            getattr(locked, name).set(value, through_defaults={"tenant": locked.tenant})
+        else:
+            setattr(locked, name, value)
     missing = missing_fields_for(locked, stage)
     if missing:
         raise MissingRequiredFields(stage, missing)
@@ -166,10 +212,17 @@ def opportunity_move_stage(
     if not locked.probability_overridden:
         locked.probability = stage.probability
     locked.closed_at = now if stage.is_closed else None
+    if previous.is_closed and not stage.is_closed:
+        # Reopened: the loss reason belonged to the closing; the stage history keeps the closing.
+        locked.loss_reason = None
     locked.version += 1
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.full_clean(exclude=["tenant"])
     locked.save()
     if previous.pk != stage.pk:
-        _record_change(locked, from_stage=previous, actor=actor, at=now)
+        change = _record_change(locked, from_stage=previous, actor=actor, at=now)
+        from opportunities.rules import stage_change_notify_managers
+
+        stage_change_notify_managers(stage_change=change)
+    search.index(locked)
     return locked

@@ -129,3 +129,22 @@ def test_the_confirmation_speaks_french(tenant, team) -> None:
     )
     assert "Vieille SARL a encore 1 contact(s) et 0 filiale(s)" in page.text
     assert "Supprimer ce compte" in page.text
+
+
+def test_an_account_with_an_opportunity_is_kept_with_the_reason(tenant, team) -> None:
+    from opportunities.models import Opportunity
+    from tests.opportunities.factories import OpportunityFactory
+
+    with tenant_scope(tenant):
+        account = AccountFactory(owner=team["rep"].user)
+        OpportunityFactory(account=account)
+    client = logged_in(team["manager"])
+
+    refused = client.post(
+        f"/t/durand/accounts/{account.pk}/delete/", {"version": account.version}, follow=True, **ENGLISH
+    )
+
+    assert "It is still used by: opportunities (1). Move or delete those first." in refused.text
+    with tenant_scope(tenant):
+        assert Account.objects.filter(pk=account.pk).exists()
+        assert Opportunity.objects.filter(account=account).count() == 1

@@ -160,3 +160,51 @@ def test_every_scenario_is_registered_once_with_a_known_role_and_target() -> Non
     assert {scenario.target for scenario in HTTP_SCENARIOS.values()} <= {"list", "detail", "search", "api"}
     assert set(JOB_SCENARIOS) == {"duplicate_scan", "import"}
     assert not set(HTTP_SCENARIOS) & set(JOB_SCENARIOS)
+
+
+NEW_SCENARIOS = {
+    "opportunity_board": "field_sales_rep",
+    "opportunity_board_director": "sales_director",
+    "opportunity_list": "field_sales_rep",
+    "opportunity_list_filtered": "sales_manager",
+    "lead_list": "field_sales_rep",
+    "lead_list_manager": "sales_manager",
+}
+
+
+def test_the_kanban_opportunity_and_lead_lists_are_list_scenarios_of_their_roles() -> None:
+    assert {name: HTTP_SCENARIOS[name].role for name in NEW_SCENARIOS} == NEW_SCENARIOS
+    assert {HTTP_SCENARIOS[name].target for name in NEW_SCENARIOS} == {"list"}
+
+
+def test_the_new_scenarios_paths_and_sql_floors_run_in_a_tenant(tenant, member) -> None:
+    # given a tenant with its default pipeline and a member of each role the scenarios use
+    from bench.base import Context
+    from crm.tenancy import tenant_scope
+    from opportunities.services.defaults import pipeline_defaults_ensure
+
+    with tenant_scope(tenant):
+        pipeline = pipeline_defaults_ensure(tenant=tenant)
+    memberships = {role: member(tenant, role=role) for role in set(NEW_SCENARIOS.values())}
+    context = Context(tenant=tenant, memberships=memberships, profile="tiny")
+
+    # when each scenario chooses its paths and its floor statements, and the floor is measured
+    floors, paths = {}, {}
+    for name in NEW_SCENARIOS:
+        scenario = HTTP_SCENARIOS[name]
+        with tenant_scope(tenant):
+            paths[name] = scenario.paths(context)
+            statements = scenario.floor(context, paths[name])
+        floors[name] = sql_floor_ms(tenant, statements, runs=2)
+
+    # then the pages are the kanban of the default pipeline and the two lists, and every floor ran
+    prefix = f"/t/{tenant.slug}"
+    assert paths == {
+        "opportunity_board": [f"{prefix}/opportunities/board/{pipeline.pk}/"],
+        "opportunity_board_director": [f"{prefix}/opportunities/board/{pipeline.pk}/"],
+        "opportunity_list": [f"{prefix}/opportunities/"],
+        "opportunity_list_filtered": [f"{prefix}/opportunities/?status=open&owner=team"],
+        "lead_list": [f"{prefix}/leads/"],
+        "lead_list_manager": [f"{prefix}/leads/"],
+    }
+    assert all(0 <= value < 1_000 for value in floors.values())

@@ -10,8 +10,11 @@ test, whose extra tenant is rolled back.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from io import StringIO
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -207,7 +210,8 @@ def test_search_entries_are_what_the_application_would_index(main: Tenant) -> No
                 )
                 checked += 1
     assert checked == 600 + TINY.small_tenants * (TINY.small_accounts + TINY.small_contacts)
-    assert len(entries) == (TINY.main_accounts + TINY.main_contacts) + TINY.small_tenants * (
+    accounts_and_contacts = {key: value for key, value in entries.items() if key[0].startswith("accounts.")}
+    assert len(accounts_and_contacts) == (TINY.main_accounts + TINY.main_contacts) + TINY.small_tenants * (
         TINY.small_accounts + TINY.small_contacts
     )
 
@@ -263,3 +267,330 @@ def test_the_application_can_write_after_a_load(main: Tenant) -> None:
         assert isinstance(created[0], Account)
         assert Account.history.count() == before + 1
         assert Account.objects.filter(pk__gt=created[0].pk).count() == 0
+
+
+# Opportunities (opportunities/benchdata) ---------------------------------------------------------------
+
+
+def test_each_tenant_has_the_default_pipeline_a_new_tenant_gets_and_a_renewals_one(main: Tenant) -> None:
+    from opportunities.models import Pipeline, Stage
+    from opportunities.services.defaults import pipeline_defaults_ensure
+
+    def stages(pipeline: Pipeline) -> list[tuple[str, int, str, list[str], int]]:
+        return list(
+            Stage.objects.filter(pipeline=pipeline)
+            .order_by("position")
+            .values_list("name", "probability", "outcome", "required_fields", "position")
+        )
+
+    fresh = TenantFactory(name="Nouvelle Société", slug="bench-fresh", language="fr")  # rolled back
+    with tenant_scope(fresh):
+        expected = stages(pipeline_defaults_ensure(tenant=fresh))
+    assert [row[0] for row in expected] == [
+        "Détection", "Qualification", "Proposition", "Négociation", "Gagnée", "Perdue", "Abandonnée",
+    ]  # fmt: skip
+    for tenant in Tenant.objects.filter(slug__startswith="bench-").exclude(pk=fresh.pk):
+        with tenant_scope(tenant):
+            default = Pipeline.objects.get(is_default=True)
+            assert (default.name, stages(default)) == ("Nouvelles affaires", expected)
+            assert list(Pipeline.objects.values_list("name", flat=True)) == [
+                "Nouvelles affaires",
+                "Renouvellements",
+            ]
+
+
+def test_the_opportunity_tables_hold_what_the_profile_announces(loaded: dict[str, str], main: Tenant) -> None:
+    from opportunities.benchdata.deals import OPPORTUNITIES, SMALL_OPPORTUNITIES
+    from opportunities.benchdata.reference import PRODUCTS, SMALL_PRODUCTS
+    from opportunities.models import Opportunity, Price, PriceList, Product, Quote, StageChange
+
+    small = TINY.small_tenants
+    total = OPPORTUNITIES["tiny"] + small * SMALL_OPPORTUNITIES["tiny"]
+    lines = {
+        line.split()[0]: line.split()[1] for line in loaded["output"].splitlines() if len(line.split()) == 2
+    }
+    assert lines["opportunities_opportunity"] == f"{total:,}"
+    with tenant_scope(main):
+        assert Opportunity.objects.count() == OPPORTUNITIES["tiny"]
+        assert Product.objects.count() == PRODUCTS["tiny"]
+        assert PriceList.objects.count() == 3
+        assert Price.objects.count() == 3 * PRODUCTS["tiny"]
+        stage_changes = StageChange.objects.count()
+        assert Opportunity.history.count() == stage_changes  # type: ignore[attr-defined]
+        quotes = Quote.objects.count()
+        reached_proposal = Opportunity.objects.filter(
+            stage_changes__to_stage__required_fields__contains=["amount"],
+            stage_changes__to_stage__outcome="open",
+        ).distinct()
+        # One quote for about a tenth of the opportunities that reached the proposal.
+        assert 0.05 * reached_proposal.count() < quotes < 0.15 * reached_proposal.count()
+        outcomes = Counter(Opportunity.objects.values_list("stage__outcome", flat=True))
+    assert 0.15 < outcomes["won"] / OPPORTUNITIES["tiny"] < 0.28
+    assert 0.18 < outcomes["lost"] / OPPORTUNITIES["tiny"] < 0.32
+    assert outcomes["abandoned"] > 0
+    assert outcomes["open"] > 0.35 * OPPORTUNITIES["tiny"]
+    for tenant in Tenant.objects.filter(slug__startswith="bench-t"):
+        with tenant_scope(tenant):
+            assert Opportunity.objects.count() == SMALL_OPPORTUNITIES["tiny"]
+            assert Product.objects.count() == SMALL_PRODUCTS
+
+
+def test_every_opportunitys_stage_history_ends_at_its_current_stage(loaded: dict[str, str]) -> None:
+    opportunities = {
+        row[0]: row[1:]
+        for row in _owner_rows(
+            "SELECT id, stage_id, pipeline_id, stage_entered_at, version, amount, probability, closed_at"
+            " FROM opportunities_opportunity"
+        )
+    }
+    changes: dict[int, list[tuple[Any, ...]]] = {}
+    for row in _owner_rows(
+        "SELECT opportunity_id, from_stage_id, to_stage_id, changed_at, pipeline_id, amount, probability"
+        " FROM opportunities_stagechange ORDER BY opportunity_id, changed_at, id"
+    ):
+        changes.setdefault(row[0], []).append(row[1:])
+    assert set(changes) == set(opportunities)
+    for pk, (stage, pipeline, entered, version, amount, probability, closed_at) in opportunities.items():
+        path = changes[pk]
+        assert path[0][0] is None  # the creation
+        assert all(later[0] == earlier[1] for earlier, later in pairwise(path))
+        assert all(earlier[2] < later[2] for earlier, later in pairwise(path))
+        assert {change[3] for change in path} == {pipeline}
+        assert (path[-1][1], path[-1][2], path[-1][4], path[-1][5]) == (stage, entered, amount, probability)
+        assert len(path) == version
+        assert closed_at is None or closed_at == entered
+
+
+def test_every_opportunity_has_the_fields_its_stage_requires(loaded: dict[str, str]) -> None:
+    rows = _owner_rows(
+        "SELECT s.required_fields, s.outcome, s.probability, o.probability, o.probability_overridden,"
+        " o.amount, o.primary_contact_id, o.expected_signature_date, o.loss_reason_id, o.closed_at,"
+        " o.expected_close_date, c.account_id = o.account_id"
+        " FROM opportunities_opportunity o JOIN opportunities_stage s ON s.id = o.stage_id"
+        " LEFT JOIN accounts_contact c ON c.id = o.primary_contact_id"
+    )
+    today = loaded_dataset_day()
+    for required, outcome, default, probability, overridden, *values, closed_at, close_date, same in rows:
+        filled = dict(
+            zip(["amount", "primary_contact", "expected_signature_date", "loss_reason"], values, strict=True)
+        )
+        assert all(filled[name] is not None for name in required), (required, filled)
+        assert (probability == default) != overridden
+        assert (closed_at is None) == (outcome == "open")
+        assert outcome == "open" or close_date <= today
+        assert same in (None, True)  # the primary contact works at the account
+
+
+def loaded_dataset_day() -> Any:
+    dataset = loaded_dataset()
+    assert dataset is not None
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(f"SELECT max(finished_at)::date FROM {DATASET_TABLE}")  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def test_quote_totals_are_the_sum_of_their_lines_and_numbers_have_no_gaps(loaded: dict[str, str]) -> None:
+    from decimal import Decimal
+
+    from opportunities.benchdata.quotes import cents
+
+    lines: dict[int, list[tuple[Any, ...]]] = {}
+    for quote_id, *line in _owner_rows(
+        "SELECT quote_id, quantity, unit_price, discount_value, vat_rate, total_excl_tax"
+        " FROM opportunities_quoteline"
+    ):
+        lines.setdefault(quote_id, []).append(tuple(line))
+    quotes = _owner_rows(
+        "SELECT q.id, q.tenant_id, q.number, q.sequence, q.issue_date, q.global_discount_value,"
+        " q.total_excl_tax, q.total_tax, q.total_incl_tax, o.amount, q.status"
+        " FROM opportunities_quote q JOIN opportunities_opportunity o ON o.id = q.opportunity_id"
+    )
+    assert quotes
+    numbers: dict[tuple[int, int], list[int]] = {}
+    for pk, tenant_id, number, sequence, issued, discount, excl, tax, incl, amount, _status in quotes:
+        own = lines[pk]
+        assert 1 <= len(own) <= 5
+        for quantity, price, line_discount, _rate, total in own:
+            gross = cents(quantity * price)
+            assert total == gross - cents(gross * line_discount / 100)
+        lines_total = sum(line[4] for line in own)
+        assert excl == lines_total - cents(lines_total * discount / 100)
+        assert incl == excl + tax
+        assert abs(tax - sum(line[4] * Decimal(line[3]) / 100 for line in own) * (excl / lines_total)) < 0.05
+        assert amount == excl
+        assert number == f"DEV-{issued.year}-{sequence:05d}"
+        numbers.setdefault((tenant_id, issued.year), []).append(sequence)
+    for sequences in numbers.values():
+        assert sorted(sequences) == list(range(1, len(sequences) + 1))
+    last_values = {(tenant, year): value for tenant, year, value in _owner_rows(
+        "SELECT tenant_id, year, last_value FROM opportunities_quotesequence"
+    )}  # fmt: skip
+    assert last_values == {key: len(sequences) for key, sequences in numbers.items()}
+
+
+def test_row_level_security_is_forced_again_and_the_constraints_are_back(loaded: dict[str, str]) -> None:
+    from crm.rls import tenant_owned_tables
+
+    tables = sorted(table for table in tenant_owned_tables() if table.startswith("opportunities_"))
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity AND relforcerowsecurity",
+            [tables],
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == tables
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'opportunities_opportunity'::regclass"
+            " AND contype = 'c' AND convalidated ORDER BY 1"
+        )
+        checks = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'opportunities_opportunity'"
+            " AND indexname = 'opportunities_opp_board_idx'"
+        )
+        board_index = cursor.fetchone()[0]
+    assert {
+        "opportunities_opportunity_amount_not_negative",
+        "opportunities_opportunity_probability_range",
+    } <= set(checks)
+    assert board_index == 1
+
+
+def test_a_generated_opportunity_moves_on_through_the_services(main: Tenant) -> None:
+    # The sequences continue after the generated ids and the stage history stays immutable.
+    from django.db import DatabaseError, transaction
+
+    from opportunities.models import Opportunity, StageChange
+    from opportunities.services.pipeline import opportunity_move_stage
+
+    with tenant_scope(main):
+        director = Membership.objects.get(user__email=BENCH_USERS["sales_director"])
+        opportunity = (
+            Opportunity.objects.filter(stage__outcome="open", stage__position=0, pipeline__is_default=True)
+            .exclude(primary_contact=None)
+            .order_by("pk")
+            .first()
+        )
+        assert opportunity is not None
+        qualification = opportunity.pipeline.stages.get(position=1)
+        before = StageChange.objects.filter(opportunity=opportunity).count()
+
+        moved = opportunity_move_stage(opportunity=opportunity, stage=qualification, actor=director.user)
+
+        change = StageChange.objects.filter(opportunity=opportunity).order_by("-changed_at", "-pk").first()
+        assert (moved.stage_id, moved.version) == (qualification.pk, before + 1)
+        assert change is not None
+        assert (change.from_stage_id, change.to_stage_id) == (
+            opportunity.stage_id,
+            qualification.pk,
+        )
+        assert StageChange.objects.filter(pk__gt=change.pk).count() == 0
+        with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+            StageChange.objects.filter(pk=change.pk).update(probability=1)
+
+
+# Leads (leads/benchdata) -------------------------------------------------------------------------------
+
+
+def test_the_lead_tables_hold_what_the_profile_announces(main: Tenant) -> None:
+    from leads.benchdata import LEADS, SMALL_LEADS
+    from leads.models import Lead, LeadSource
+
+    with tenant_scope(main):
+        statuses = Counter(Lead.objects.values_list("status", flat=True))
+        assert sum(statuses.values()) == LEADS["tiny"]
+        assert set(statuses) == set(Lead.Status.values)
+        assert list(LeadSource.objects.order_by("position").values_list("code", flat=True)) == [
+            code for code, _name in LeadSource.DEFAULTS
+        ]
+        assert Lead.objects.filter(owner=None).exclude(status="new").count() == 0
+        assert 0 < Lead.objects.filter(owner=None).count() < Lead.objects.filter(status="new").count()
+        # The rep sees the leads of her micro-secteurs, not the others nor the queue.
+        rep = Membership.objects.get(user__email=BENCH_USERS["field_sales_rep"])
+        assert 0 < Lead.objects.visible_to(rep).count() < LEADS["tiny"]  # type: ignore[attr-defined]
+    for tenant in Tenant.objects.filter(slug__startswith="bench-t"):
+        with tenant_scope(tenant):
+            assert Lead.objects.count() == SMALL_LEADS["tiny"]
+
+
+def test_every_leads_deadline_breach_and_conversion_are_consistent(main: Tenant) -> None:
+    from leads.models import Lead
+
+    with connections["owner"].cursor() as cursor:
+        cursor.execute(f"SELECT date_trunc('second', max(started_at)) FROM {DATASET_TABLE}")  # noqa: S608
+        now = cursor.fetchone()[0]  # the generator's "now"
+    with tenant_scope(main):
+        leads = list(Lead.objects.select_related("source", "converted_contact", "converted_opportunity"))
+    breached = linked = 0
+    for lead in leads:
+        if lead.owner_id is None:
+            assert (lead.assigned_at, lead.first_contact_due_at, lead.status) == (None, None, "new")
+            continue
+        hours = lead.source.sla_hours if lead.source and lead.source.sla_hours else 24
+        assert lead.assigned_at is not None
+        assert lead.first_contact_due_at == lead.assigned_at + timedelta(hours=hours)
+        assert all(
+            moment <= now
+            for moment in (lead.created_at, lead.first_contacted_at, lead.converted_at)
+            if moment
+        )
+        late = (lead.first_contacted_at or now) > lead.first_contact_due_at
+        assert (lead.sla_breached_at is not None) == (late and lead.first_contact_due_at < now), lead.pk
+        assert lead.sla_escalated_at == lead.sla_breached_at
+        breached += lead.sla_breached_at is not None
+        assert (lead.status == "unqualified") == bool(lead.unqualified_reason)
+        if lead.status == "converted":
+            assert lead.converted_at is not None
+            assert lead.converted_by_id == lead.owner_id
+            assert (
+                lead.converted_contact is None
+                or lead.converted_contact.account_id == lead.converted_account_id
+            )
+            assert lead.converted_account_id is not None
+            if lead.converted_opportunity is not None:
+                assert lead.converted_opportunity.account_id == lead.converted_account_id
+                assert lead.converted_opportunity.created_at == lead.converted_at
+                linked += 1
+    assert 0 < breached < len(leads)
+    assert linked > 0
+
+
+def test_lead_search_entries_are_what_the_application_would_index(main: Tenant) -> None:
+    from leads.models import Lead
+    from leads.search import LEAD, lead_document
+
+    entries = {
+        object_id: (title, subtitle, text)
+        for object_id, title, subtitle, text in _owner_rows(
+            "SELECT object_id, title, subtitle, text FROM search_entry WHERE object_type = %s"
+            " AND tenant_id = current_setting('app.tenant_id')::bigint",
+            [LEAD],
+        )
+    }
+    with tenant_scope(main), translation.override("fr"):
+        leads = list(Lead.objects.order_by("pk"))
+        for lead in leads:
+            document = lead_document(lead)
+            assert entries[lead.pk] == (document.title, document.subtitle, document.text)
+    assert len(entries) == len(leads) + Tenant.objects.filter(slug__startswith="bench-t").count() * 5
+
+
+def test_opportunity_search_entries_are_what_the_application_would_index(main: Tenant) -> None:
+    from opportunities.models import Opportunity
+    from opportunities.search import OPPORTUNITY, opportunity_document
+
+    entries = {
+        object_id: (title, subtitle, text)
+        for object_id, title, subtitle, text in _owner_rows(
+            "SELECT object_id, title, subtitle, text FROM search_entry WHERE object_type = %s"
+            " AND tenant_id = current_setting('app.tenant_id')::bigint",
+            [OPPORTUNITY],
+        )
+    }
+    total = 0
+    for tenant in Tenant.objects.filter(slug__startswith="bench-"):
+        with tenant_scope(tenant):
+            for opportunity in Opportunity.objects.select_related("account", "stage").order_by("pk"):
+                document = opportunity_document(opportunity)
+                assert entries[opportunity.pk] == (document.title, document.subtitle, document.text)
+                total += 1
+    assert len(entries) == total > 0

@@ -80,3 +80,33 @@ class PriceFactory(factory.django.DjangoModelFactory):
     tenant = factory.SelfAttribute("price_list.tenant")
     product = factory.SubFactory(ProductFactory)
     unit_price = 100
+
+
+class CompanyProfileFactory(factory.django.DjangoModelFactory):
+    """The seller on the tenant's quotes, with every mention a French quote carries."""
+
+    class Meta:
+        model = "opportunities.CompanyProfile"
+        django_get_or_create = ("tenant",)
+
+    tenant = factory.LazyFunction(current_tenant)
+    legal_name = "Durand Industries"
+    legal_form = "SAS"
+    share_capital = 150000
+    address_line1 = "12 rue de la Paix"
+    postal_code = "75002"
+    city = "Paris"
+    siret = "73282932000074"
+    vat_number = "FR44732829320"
+    rcs_city = "Paris"
+    default_payment_terms = "30 jours fin de mois"
+    default_validity_days = 30
+
+
+def make_quote(*, opportunity: Opportunity | None = None, author: object = None, **kwargs: object) -> object:
+    """A draft quote of `opportunity` (a new one by default) by `author` (its owner by default),
+    through the service, so it gets a real number."""
+    from opportunities.services.quotes import quote_create
+
+    opportunity = opportunity or OpportunityFactory()
+    return quote_create(opportunity=opportunity, actor=author or opportunity.owner, **kwargs)  # type: ignore[arg-type]

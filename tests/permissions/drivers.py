@@ -373,6 +373,106 @@ def _contact_sensitive(world: World, pages: Client, api: Client) -> SensitiveOut
     )
 
 
+def _opportunity_model() -> type[models.Model]:
+    from opportunities.models import Opportunity
+
+    return Opportunity
+
+
+# Opportunities ----------------------------------------------------------------------------------------
+# Their own visibility: owner chain, the territory of their account, sharing rules and manual shares of
+# "opportunities.opportunity". Each is built on the account of the same relation.
+
+
+def _opportunity_build(world: World) -> None:
+    import datetime
+
+    from opportunities.models import Opportunity
+    from opportunities.services import opportunity_create
+
+    accounts: dict[str, Account] = world.records["account"]
+    opportunities: dict[str, Opportunity] = {}
+    for relation, account in accounts.items():
+        tenant = world.other_tenant if relation == "foreign" else world.tenant
+        with tenant_scope(tenant):
+            if relation == "shared":
+                SharingRule.objects.create(
+                    model_label="opportunities.opportunity",
+                    source_team=world.source_team,
+                    target_team=world.target_team,
+                )
+            opportunity = opportunity_create(
+                tenant=tenant,
+                actor=account.owner,
+                account=account,
+                owner=account.owner,
+                name=f"Matrice {relation} affaire",
+                expected_close_date=datetime.date(2027, 6, 30),
+            )
+            # "manual": on the account shared by hand with the viewer (read-write), whose shares the
+            # opportunities inherit.
+        opportunities[relation] = opportunity
+    world.records["opportunity"] = opportunities
+
+
+def _opportunity_pages(world: World, client: Client) -> Outcomes:
+    opportunities = world.records["opportunity"]
+    listing = client.get(world.url("opportunities/"))
+    outcomes: Outcomes = {}
+    for relation, opportunity in opportunities.items():
+        outcomes[relation, "list"] = (
+            listed(opportunity.name in listing.text)
+            if listing.status_code == 200
+            else status_outcome(listing.status_code)
+        )
+        for action, path in (
+            ("view", f"opportunities/{opportunity.pk}/"),
+            ("edit", f"opportunities/{opportunity.pk}/edit/"),
+            ("delete", f"opportunities/{opportunity.pk}/delete/"),
+        ):
+            outcomes[relation, action] = status_outcome(client.get(world.url(path)).status_code)
+    return outcomes
+
+
+def _opportunity_api(world: World, client: Client) -> Outcomes:
+    from opportunities.models import Opportunity
+
+    opportunities = world.records["opportunity"]
+    listing = client.get("/api/v1/opportunities/")
+    names = {row["name"] for row in listing.json()["results"]} if listing.status_code == 200 else set()
+    outcomes: Outcomes = {}
+    for relation, opportunity in opportunities.items():
+        outcomes[relation, "list"] = (
+            listed(opportunity.name in names)
+            if listing.status_code == 200
+            else status_outcome(listing.status_code)
+        )
+        outcomes[relation, "view"] = status_outcome(
+            client.get(f"/api/v1/opportunities/{opportunity.pk}/").status_code
+        )
+        response = client.patch(
+            f"/api/v1/opportunities/{opportunity.pk}/",
+            {"description": "Changé par la matrice", "version": opportunity.version},
+            content_type="application/json",
+        )
+        changed = record_value(opportunity, "description") == "Changé par la matrice"
+        outcomes[relation, "edit"] = written(status_outcome(response.status_code), changed=changed)
+    created = client.post(
+        "/api/v1/opportunities/",
+        {
+            "account": world.records["account"]["own"].pk,
+            "name": "Matrice créée",
+            "expected_close_date": "2027-06-30",
+        },
+        content_type="application/json",
+    )
+    outcomes["new", "create"] = written(
+        status_outcome(created.status_code),
+        changed=created_in(world.tenant, Opportunity, name="Matrice créée"),
+    )
+    return outcomes
+
+
 # Sensitive fields, for any kind ---------------------------------------------------------------------
 
 
@@ -431,6 +531,19 @@ DRIVERS: dict[str, Driver] = {
             read_sensitive=_contact_sensitive,
             # Shown as dialled in France (06 71 ...) or internationally (+33 6 71 ...): the subscriber digits.
             sensitive_text=lambda record, name: str(getattr(record, name))[-8:],
+        ),
+        Driver(
+            name="opportunity",
+            model=_opportunity_model(),
+            api_path="/api/v1/opportunities/",
+            page_actions=("list", "view", "edit", "delete"),
+            api_actions=("list", "view", "edit", "create"),
+            build=_opportunity_build,
+            run_pages=_opportunity_pages,
+            run_api=_opportunity_api,
+            # No sensitive field: the amount is the sales organisation's working data.
+            read_sensitive=lambda world, pages, api: {},
+            sensitive_text=lambda record, name: str(getattr(record, name)),
         ),
     )
 }

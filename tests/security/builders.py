@@ -8,6 +8,7 @@ the registry cannot fill fails the suite (`MissingBuilder`), so no route goes un
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,8 +38,12 @@ from governance.models import (
     Territory,
 )
 from governance.sharing import share_grant
+from leads.models import AssignmentRule, BusinessCalendar, Lead, LeadSettings
+from leads.services import ConsentAnswer, lead_create, lead_sources_seed
+from opportunities.models import Opportunity
 from tests.accounts.factories import AccountFactory, ConsentFactory, ContactFactory, valid_siret
 from tests.factories import MembershipFactory, TeamFactory, TeamMemberFactory, TenantFactory
+from tests.leads.factories import WebFormFactory
 
 # Every name of tenant A carries this marker, so one search of a response body finds any of them.
 MARKER = "ZZ-ALPHA-CONFIDENTIEL"
@@ -75,6 +80,52 @@ class World:
 def _history_id(obj: models.Model, *, oldest: bool = False) -> int:
     history = obj.history.order_by("history_id" if oldest else "-history_id")  # type: ignore[attr-defined]
     return int(history.values_list("history_id", flat=True)[0])
+
+
+def _opportunity_objects(
+    tenant: Tenant, admin: Membership, account: Account, contact: Contact
+) -> dict[str, Any]:
+    """A's pipeline objects: an opportunity with a contact role, a product, a competitor, its stages."""
+    from opportunities.models import (
+        Competitor,
+        LossReason,
+        OpportunityContactRole,
+        OpportunityProduct,
+        PipelineSettings,
+    )
+    from opportunities.services import opportunity_create, pipeline_defaults_ensure
+    from tests.opportunities.factories import ProductFactory
+
+    pipeline = pipeline_defaults_ensure(tenant=tenant)
+    competitor = Competitor.objects.create(tenant=tenant, id=FIRST_ID + 61, name=f"{MARKER} Concurrent")
+    opportunity = opportunity_create(
+        tenant=tenant,
+        actor=admin.user,
+        account=account,
+        name=f"{MARKER} Affaire",
+        expected_close_date=datetime.date(2027, 3, 31),
+        primary_contact=contact,
+        id=FIRST_ID + 62,
+    )
+    opportunity.competitors.add(competitor, through_defaults={"tenant": tenant})
+    role = OpportunityContactRole.objects.create(
+        tenant=tenant, id=FIRST_ID + 63, opportunity=opportunity, contact=contact
+    )
+    product = ProductFactory(id=FIRST_ID + 64, name=f"{MARKER} Produit")
+    product_row = OpportunityProduct.objects.create(
+        tenant=tenant, id=FIRST_ID + 65, opportunity=opportunity, product=product
+    )
+    return {
+        "opportunity": opportunity,
+        "pipeline": pipeline,
+        "stage": pipeline.stages.order_by("position").last(),
+        "contact_role": role,
+        "opportunity_product": product_row,
+        "opportunities.pipeline": pipeline,
+        "opportunities.competitor": competitor,
+        "opportunities.lossreason": LossReason.objects.order_by("position").first(),
+        "opportunities.pipelinesettings": PipelineSettings.objects.create(tenant=tenant),
+    }
 
 
 def build_world() -> World:
@@ -187,6 +238,42 @@ def build_world() -> World:
         api_key, _full_key = api_key_create(
             tenant=tenant_a, name=f"{MARKER} Clé", role=Role.TENANT_ADMIN, actor=a_admin.user
         )
+        lead_source = lead_sources_seed(tenant=tenant_a)[0]
+        lead_source.name = f"{MARKER} Source"
+        lead_source.save()
+        web_form = WebFormFactory(
+            source=lead_source, id=FIRST_ID + 71, name=f"{MARKER} Formulaire", key="alpha-form"
+        )
+        rule = AssignmentRule.objects.create(
+            tenant=tenant_a,
+            id=FIRST_ID + 72,
+            name=f"{MARKER} Règle",
+            target_team=team,
+            postal_code_prefix="75",
+        )
+        lead = lead_create(
+            tenant=tenant_a,
+            actor=a_admin.user,
+            data={
+                "first_name": "Zacharie",
+                "last_name": f"{MARKER}-PISTE",
+                "email": f"zacharie@{A_EMAIL_DOMAIN}",
+                "phone": A_PHONE,
+                "company_name": f"{MARKER} Prospect",
+                "postal_code": "75002",
+                "source": lead_source,
+            },
+            consents=[ConsentAnswer("marketing_email", "granted", f"{MARKER} form", f"{MARKER} proof")],
+        )
+        # A second lead, in the queue (no rule for Belgium): another visibility path.
+        queue_lead = lead_create(
+            tenant=tenant_a,
+            actor=a_admin.user,
+            data={"first_name": "Zoé", "last_name": f"{MARKER}-FILE", "email": f"file@{A_EMAIL_DOMAIN}",
+                  "country": "BE", "postal_code": "1000"},
+        )  # fmt: skip
+        lead_settings = LeadSettings.objects.create(tenant=tenant_a, fallback_team=team)
+        calendar = BusinessCalendar.objects.create(tenant=tenant_a)
         objects.update(
             {
                 "account": account,
@@ -244,13 +331,24 @@ def build_world() -> World:
                     tenant=tenant_a, territory=territory, postal_code_prefix="75"
                 ),
                 "accounts.duplicaterules": duplicate_rules,
+                "lead": lead,
+                "queue_lead": queue_lead,
+                "leads.leadsource": lead_source,
+                "leads.webform": web_form,
+                "leads.assignmentrule": rule,
+                "leads.leadsettings": lead_settings,
+                "leads.businesscalendar": calendar,
             }
         )
+        objects.update(_opportunity_objects(tenant_a, a_admin, account, contact))
+        objects.update(_quote_objects(tenant_a, a_admin, account))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
                 Account.objects.get(pk=other_account.pk),
+                Opportunity.objects.select_related("account", "stage").get(pk=objects["opportunity"].pk),
                 *Contact.objects.select_related("account").filter(pk__in=[contact.pk, other_contact.pk]),
+                *Lead.objects.all(),
             ]
         )
     with tenant_scope(tenant_b):
@@ -284,7 +382,7 @@ def build_world() -> World:
         A_PHONE,
         A_PHONE_NATIONAL,
         api_key.public_id,
-        *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 70)),
+        *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 80)),
     ]
     return World(
         tenant_a=tenant_a,
@@ -298,6 +396,31 @@ def build_world() -> World:
         objects=objects,
         secret_values=secret_values,
     )
+
+
+def _quote_objects(tenant: Any, admin: Any, account: Account) -> dict[str, Any]:
+    """A's catalogue, company profile and a quote with a line, on an opportunity of A's account."""
+    from decimal import Decimal
+
+    from opportunities.models import CompanyProfile, DiscountLimit
+    from opportunities.services.quotes import quote_line_add
+    from tests.opportunities.factories import OpportunityFactory, PriceFactory, make_quote
+
+    opportunity = OpportunityFactory(account=account, owner=admin.user, name=f"{MARKER} Affaire")
+    price = PriceFactory(product__name=f"{MARKER} Produit", price_list__name=f"{MARKER} Tarif")
+    quote: Any = make_quote(opportunity=opportunity, author=admin.user, price_list=price.price_list)
+    line = quote_line_add(quote=quote, actor=admin.user, product=price.product, quantity=Decimal("2"))
+    return {
+        "opportunity": opportunity,
+        "quote": quote,
+        "quote_line": line,
+        "opportunities.product": price.product,
+        "opportunities.pricelist": price.price_list,
+        "opportunities.discountlimit": DiscountLimit.objects.order_by("pk").first(),
+        "opportunities.companyprofile": CompanyProfile.objects.create(
+            tenant=tenant, legal_name=f"{MARKER} Vendeur", siret="73282932000074"
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -372,6 +495,85 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         "grantee_id": Parameter(lambda world: world.a_rep.user_id),
     },
     "accounts-api:contact-detail": {"pk": _pk("contact")},
+    **{
+        f"leads:{name}": {"pk": _pk("lead")}
+        for name in (
+            "lead_detail",
+            "lead_update",
+            "lead_first_contact",
+            "lead_qualification",
+            "lead_qualify",
+            "lead_disqualify",
+            "lead_assign",
+            "lead_convert",
+        )
+    },
+    **{
+        f"leads-api:{name}": {"pk": _pk("lead")}
+        for name in (
+            "lead-detail",
+            "lead-first-contact",
+            "lead-qualify",
+            "lead-disqualify",
+            "lead-convert",
+        )
+    },
+    # The public web form: A's form key under B's address must not be found (a key is looked up in
+    # the tenant of the address only; A's own address is public by design).
+    "webforms:submit": {
+        "tenant_slug": Parameter(lambda world: world.tenant_b.slug, is_object=False),
+        "key": Parameter(lambda world: world["leads.webform"].key),
+    },
+    **{
+        f"opportunities:{name}": {"pk": _pk("opportunity")}
+        for name in (
+            "opportunity_detail",
+            "opportunity_update",
+            "opportunity_delete",
+            "opportunity_move",
+            "contact_role_add",
+            "product_add",
+            "board_move",
+        )
+    },
+    "opportunities:contact_role_remove": {"pk": _pk("opportunity"), "role_pk": _pk("contact_role")},
+    "opportunities:product_remove": {"pk": _pk("opportunity"), "product_pk": _pk("opportunity_product")},
+    "opportunities:board": {"pipeline_pk": _pk("pipeline")},
+    "opportunities:board_more": {"pipeline_pk": _pk("pipeline"), "stage_pk": _pk("stage")},
+    **{
+        f"opportunities-api:{name}": {"pk": _pk("opportunity")}
+        for name in ("opportunity-detail", "opportunity-move-stage", "opportunity-stage-change-list")
+    },
+    "quotes:quote_create": {"opportunity_pk": _pk("opportunity")},
+    **{
+        f"quotes:{name}": {"pk": _pk("quote")}
+        for name in ("quote_detail", "quote_header", "quote_line_add", "quote_pdf")
+    },
+    **{
+        f"quotes:{name}": {"pk": _pk("quote"), "line_pk": _pk("quote_line")}
+        for name in ("quote_line_update", "quote_line_remove")
+    },
+    "quotes:quote_action": {"pk": _pk("quote"), "action": _text("send")},
+    "quotes-api:product-detail": {"pk": _pk("opportunities.product")},
+    "quotes-api:price-list-detail": {"pk": _pk("opportunities.pricelist")},
+    **{
+        f"quotes-api:quote-{name}": {"pk": _pk("quote")}
+        for name in (
+            "detail",
+            "pdf",
+            "line-create",
+            "approve",
+            "reject",
+            "send",
+            "accept",
+            "refuse",
+            "new-version",
+        )
+    },
+    **{
+        f"quotes-api:quote-{name}": {"pk": _pk("quote"), "line_pk": _pk("quote_line")}
+        for name in ("line-detail", "line-remove")
+    },
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
@@ -416,6 +618,19 @@ ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
         "accounts.segment",
         "accounts.territoryrule",
         "accounts.duplicaterules",
+        "leads.leadsource",
+        "leads.webform",
+        "leads.assignmentrule",
+        "leads.leadsettings",
+        "leads.businesscalendar",
+        "opportunities.pipeline",
+        "opportunities.competitor",
+        "opportunities.lossreason",
+        "opportunities.pipelinesettings",
+        "opportunities.product",
+        "opportunities.pricelist",
+        "opportunities.discountlimit",
+        "opportunities.companyprofile",
     )
 }
 

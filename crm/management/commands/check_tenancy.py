@@ -26,6 +26,10 @@ class Command(BaseCommand):
         for report in reports:
             for problem in report.problems:
                 problems.append(f"{report.table}: {problem}")
+        for table in rls.untenanted_link_tables():
+            problems.append(
+                f"{table}: automatic many-to-many table, no tenant (needs a tenant-owned through)"
+            )
         if problems:
             for problem in problems:
                 self.stderr.write(self.style.ERROR(f"✗ {problem}"))
