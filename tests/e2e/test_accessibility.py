@@ -37,6 +37,13 @@ PAGES = {
     "duplicates": "/duplicates/",
     "import list": "/imports/",
     "import form": "/imports/new/",
+    "lead list": "/leads/",
+    "lead form": "/leads/new/",
+    "opportunity list": "/opportunities/",
+    "opportunity form": "/opportunities/new/",
+    "kanban": "/opportunities/board/",
+    "quote list": "/quotes/",
+    "product catalogue": "/quotes/products/",
 }
 
 
