@@ -200,29 +200,29 @@ class _LeadActionApi(APIView):
         return found
 
 
-@extend_schema(operation_id="leads_first_contact", request=None, responses=LeadSerializer)
 class LeadFirstContactApi(_LeadActionApi):
+    @extend_schema(operation_id="leads_first_contact", request=None, responses=LeadSerializer)
     def post(self, request: Request, pk: int) -> Response:
         actor, _reason = api_actor(request)
         lead = services.lead_log_first_contact(lead=self.lead(request, pk), actor=actor)
         return Response(LeadSerializer(lead).data)
 
 
-@extend_schema(
-    operation_id="leads_qualify",
-    request=inline_serializer(
-        "LeadQualifyInput",
-        {
-            name: serializers.CharField(required=False, allow_blank=True)
-            for name in ("budget", "authority", "need", "timeline")
-        }
-        | {"answers": serializers.DictField(child=serializers.CharField(), required=False)},
-    ),
-    responses=LeadSerializer,
-)
 class LeadQualifyApi(_LeadActionApi):
     """Save the qualification given (BANT or answers), then mark the lead qualified."""
 
+    @extend_schema(
+        operation_id="leads_qualify",
+        request=inline_serializer(
+            "LeadQualifyInput",
+            {
+                name: serializers.CharField(required=False, allow_blank=True)
+                for name in ("budget", "authority", "need", "timeline")
+            }
+            | {"answers": serializers.DictField(child=serializers.CharField(), required=False)},
+        ),
+        responses=LeadSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         actor, _reason = api_actor(request)
         lead = self.lead(request, pk)
@@ -238,18 +238,18 @@ class LeadQualifyApi(_LeadActionApi):
         return Response(LeadSerializer(lead).data)
 
 
-@extend_schema(
-    operation_id="leads_disqualify",
-    request=inline_serializer(
-        "LeadDisqualifyInput",
-        {
-            "reason": serializers.ChoiceField(choices=Lead.UnqualifiedReason.choices),
-            "note": serializers.CharField(required=False),
-        },
-    ),
-    responses=LeadSerializer,
-)
 class LeadDisqualifyApi(_LeadActionApi):
+    @extend_schema(
+        operation_id="leads_disqualify",
+        request=inline_serializer(
+            "LeadDisqualifyInput",
+            {
+                "reason": serializers.ChoiceField(choices=Lead.UnqualifiedReason.choices),
+                "note": serializers.CharField(required=False),
+            },
+        ),
+        responses=LeadSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         actor, _reason = api_actor(request)
         given = request.data if isinstance(request.data, dict) else {}
@@ -262,33 +262,35 @@ class LeadDisqualifyApi(_LeadActionApi):
         return Response(LeadSerializer(lead).data)
 
 
-@extend_schema(
-    operation_id="leads_convert",
-    request=inline_serializer(
-        "LeadConvertInput",
-        {
-            "account": serializers.IntegerField(required=False, allow_null=True),
-            "contact": serializers.IntegerField(required=False, allow_null=True),
-            "new_account": serializers.BooleanField(required=False),
-            "new_contact": serializers.BooleanField(required=False),
-            "create_opportunity": serializers.BooleanField(required=False),
-            "opportunity_name": serializers.CharField(required=False),
-            "opportunity_amount": serializers.DecimalField(max_digits=14, decimal_places=2, required=False),
-        },
-    ),
-    responses=inline_serializer(
-        "LeadConversion",
-        {
-            "lead": LeadSerializer(),
-            "account": serializers.IntegerField(),
-            "contact": serializers.IntegerField(),
-            "account_created": serializers.BooleanField(),
-            "contact_created": serializers.BooleanField(),
-            "opportunity": serializers.IntegerField(allow_null=True),
-        },
-    ),
-)
 class LeadConvertApi(_LeadActionApi):
+    @extend_schema(
+        operation_id="leads_convert",
+        request=inline_serializer(
+            "LeadConvertInput",
+            {
+                "account": serializers.IntegerField(required=False, allow_null=True),
+                "contact": serializers.IntegerField(required=False, allow_null=True),
+                "new_account": serializers.BooleanField(required=False),
+                "new_contact": serializers.BooleanField(required=False),
+                "create_opportunity": serializers.BooleanField(required=False),
+                "opportunity_name": serializers.CharField(required=False),
+                "opportunity_amount": serializers.DecimalField(
+                    max_digits=14, decimal_places=2, required=False
+                ),
+            },
+        ),
+        responses=inline_serializer(
+            "LeadConversion",
+            {
+                "lead": LeadSerializer(),
+                "account": serializers.IntegerField(),
+                "contact": serializers.IntegerField(),
+                "account_created": serializers.BooleanField(),
+                "contact_created": serializers.BooleanField(),
+                "opportunity": serializers.IntegerField(allow_null=True),
+            },
+        ),
+    )
     def post(self, request: Request, pk: int) -> Response:
         key: ApiKey = request.auth  # type: ignore[assignment]
         if role_reach(key.role, "accounts", "add") is not Reach.ALL:

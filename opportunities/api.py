@@ -210,7 +210,9 @@ class OpportunityMoveApi(APIView):
                     "code": serializers.CharField(),
                     "message": serializers.CharField(),
                     "fields": serializers.DictField(),
-                    "missing_fields": serializers.ListField(child=serializers.CharField()),
+                    # Only when the stage asked for fields the opportunity lacks (other refusals,
+                    # e.g. an unknown stage, carry code, message and fields only).
+                    "missing_fields": serializers.ListField(child=serializers.CharField(), required=False),
                 })},
             ),
         },

@@ -285,10 +285,10 @@ class QuoteWriteApi(HiddenFieldsMixin, generics.GenericAPIView):
         return Response(QuoteSerializer(fresh, context=self.get_serializer_context()).data, status=status)
 
 
-@extend_schema(
-    operation_id="quotes_lines_create", request=QuoteLineInputSerializer, responses={201: QuoteSerializer}
-)
 class QuoteLineCreateApi(QuoteWriteApi):
+    @extend_schema(
+        operation_id="quotes_lines_create", request=QuoteLineInputSerializer, responses={201: QuoteSerializer}
+    )
     def post(self, request: Request, pk: int) -> Response:
         quote = self.get_object()
         serializer = QuoteLineInputSerializer(data=request.data)
@@ -325,8 +325,10 @@ class QuoteLineDetailApi(QuoteWriteApi):
         return self.respond(quote)
 
 
-@extend_schema(operation_id="quotes_lines_remove", request=QuoteActionSerializer, responses=QuoteSerializer)
 class QuoteLineRemoveApi(QuoteWriteApi):
+    @extend_schema(
+        operation_id="quotes_lines_remove", request=QuoteActionSerializer, responses=QuoteSerializer
+    )
     def post(self, request: Request, pk: int, line_pk: int) -> Response:
         quote = self.get_object()
         services.quote_line_remove(line=_line(quote, line_pk), actor=_actor(request))
@@ -372,22 +374,27 @@ def action_view(name: str) -> Any:
             "__doc__": f"The quote's `{name}` action, through the same service as the page.",
         },
     )
-    return extend_schema(
-        operation_id=f"quotes_{name.replace('-', '_')}",
-        request=QuoteActionSerializer,
-        responses={status: QuoteSerializer},
+    # On the method, not the class: an operation id on an APIView class breaks the schema (W002).
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=f"quotes_{name.replace('-', '_')}",
+            request=QuoteActionSerializer,
+            responses={status: QuoteSerializer},
+        )
     )(view).as_view()
 
 
-@extend_schema(
-    operation_id="quotes_pdf",
-    responses={
-        (200, "application/pdf"): OpenApiResponse(response=OpenApiTypes.BINARY, description="The quote's PDF")
-    },
-)
 class QuotePdfApi(APIView):
     permission_classes = [OpportunitiesRoleAllows]
 
+    @extend_schema(
+        operation_id="quotes_pdf",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="The quote's PDF"
+            )
+        },
+    )
     def get(self, request: Request, pk: int) -> HttpResponse:
         quote = _quotes(request).filter(pk=pk).first()
         if quote is None:
