@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.identifiers import country_choices
+from crm.middleware import client_address
 from crm.models import Tenant
 from crm.tenancy import tenant_scope
 from leads.models import WebForm
@@ -41,7 +42,9 @@ def _limits() -> tuple[int, int]:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # Behind the deployment's trusted proxies, REMOTE_ADDR is the proxy's: every visitor would share
+    # one rate limit. The kernel reads the forwarded address as the login lockout and the API do.
+    return client_address(request) or "unknown"
 
 
 def _over_limit(key: str, limit: int) -> bool:
