@@ -192,11 +192,13 @@ class Account(TenantOwnedModel):
         _("relationship status (set by hand)"), max_length=16, choices=RelationshipStatus.choices, blank=True
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    # Latest done activity with the account or one of its contacts (kept by the activities app).
+    last_contacted_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = AccountManager()  # type: ignore[misc]
-    history = HistoricalRecords(excluded_fields=["updated_at", "website_domain"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "website_domain", "last_contacted_at"])
 
     class Meta:
         verbose_name = _("account")
@@ -400,7 +402,7 @@ class Contact(TenantOwnedModel):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ContactManager()  # type: ignore[misc]
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "last_contacted_at"])
 
     class Meta:
         verbose_name = _("contact")

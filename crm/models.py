@@ -378,3 +378,79 @@ class SavedView(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Notification(TenantOwnedModel):
+    """One thing to tell one member: shown in the notification centre (unread until read) and/or
+    e-mailed by the delivery sweep, as the member chose for the event (NotificationPreference).
+    `key` makes delivery idempotent: the same event for the same person is stored once."""
+
+    class EmailState(models.TextChoices):
+        NONE = "none", _("Not by e-mail")
+        PENDING = "pending", _("To send")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
+    event = models.CharField(_("event"), max_length=60)
+    key = models.CharField(max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    in_app = models.BooleanField(_("in the app"), default=True)
+    email_state = models.CharField(max_length=8, choices=EmailState.choices, default=EmailState.NONE)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user", "key"],
+                condition=~models.Q(key=""),
+                name="crm_notification_key_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "user", "-created_at"], name="crm_notification_user_idx"),
+            models.Index(
+                fields=["tenant", "user"],
+                condition=models.Q(read_at__isnull=True, in_app=True),
+                name="crm_notification_unread_idx",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(email_state="pending"),
+                name="crm_notification_mail_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(TenantOwnedModel):
+    """How a member wants to hear of one kind of event (crm.notifications lists the events)."""
+
+    class Channel(models.TextChoices):
+        APP = "app", _("In the app")
+        EMAIL = "email", _("By e-mail")
+        BOTH = "both", _("In the app and by e-mail")
+        NONE = "none", _("Not at all")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
+    event = models.CharField(_("event"), max_length=60)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user", "event"], name="crm_notificationpref_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event}: {self.channel}"
