@@ -63,3 +63,10 @@ def bulk_update_with_history[M: models.Model](
     helper of the same name with `default_user=user`."""
     model.objects.bulk_update(objs, fields)  # type: ignore[attr-defined]
     copy_to_history(model, [obj.pk for obj in objs], history_type="~", user=user)
+
+
+def set_history_user(record: models.Model, *, actor: User | None, reason: str = "") -> None:
+    """Who made the next save of `record`, and why, for django-simple-history."""
+    record._history_user = actor  # type: ignore[attr-defined]
+    if reason:
+        record._change_reason = reason  # type: ignore[attr-defined]
