@@ -67,6 +67,23 @@ class ActivityType(TenantOwnedModel):
     def __str__(self) -> str:
         return str(self.label)
 
+    # A character per icon name, shown before the type (no icon font: the CSP allows none from outside).
+    GLYPHS = {
+        "phone-outgoing": "☎",
+        "phone-incoming": "☏",
+        "mail": "✉",
+        "users": "👥",
+        "presentation": "▶",
+        "video": "🎥",
+        "map-pin": "📍",
+        "file-text": "📝",
+    }
+    KIND_GLYPHS = {Kind.CALL: "☎", Kind.EMAIL: "✉", Kind.MEETING: "👥", Kind.NOTE: "📝"}
+
+    @property
+    def glyph(self) -> str:
+        return self.GLYPHS.get(self.icon) or self.KIND_GLYPHS.get(self.kind, "•")
+
     @property
     def label(self) -> Any:
         """The tenant's name, or the standard type's translated name."""

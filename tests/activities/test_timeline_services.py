@@ -115,9 +115,11 @@ def test_a_call_on_a_disqualified_or_converted_lead_is_logged_without_stamping(
     rep = member(tenant)
     with tenant_scope(tenant):
         lost = LeadFactory(
-            owner=rep.user, status=Lead.Status.UNQUALIFIED, unqualified_reason=Lead.UnqualifiedReason.NO_BUDGET
+            owner=rep.user,
+            status=Lead.Status.UNQUALIFIED,
+            unqualified_reason=Lead.UnqualifiedReason.NO_BUDGET,
         )
-        converted = LeadFactory(owner=rep.user, status=Lead.Status.CONVERTED)
+        converted = LeadFactory(owner=rep.user, status=Lead.Status.CONVERTED, converted_at=timezone.now())
         log(rep.user, lead=lost)
         log(rep.user, lead=converted)
         lost.refresh_from_db()
