@@ -79,8 +79,8 @@ def test_log_an_activity_from_an_account_prefilled_and_back_to_it(tenant: Any, m
     with tenant_scope(tenant):
         activity = Activity.objects.get()
         account.refresh_from_db()
+        assert list(activity.contacts.values_list("pk", flat=True)) == [first.pk]
     assert activity.owner_id == rep.user_id
-    assert list(activity.contacts.values_list("pk", flat=True)) == [first.pk]
     assert account.last_contacted_at == activity.starts_at
 
 
@@ -232,3 +232,98 @@ def test_edit_and_delete(tenant: Any, member: Any) -> None:
     assert gone["Location"] == f"/t/durand/accounts/{account.pk}/"
     with tenant_scope(tenant):
         assert list(Activity.objects.values_list("subject", flat=True)) == ["Du directeur"]
+
+
+def _timeline_rows(tenant: Any, rep: Any, account: Any, count: int) -> None:
+    with tenant_scope(tenant):
+        for index in range(count):
+            contact = ContactFactory(account=account)
+            ActivityFactory(
+                owner=rep.user,
+                account=account,
+                lead=LeadFactory(owner=rep.user),
+                opportunity=OpportunityFactory(account=account),
+                contacts=[contact],
+                starts_at=timezone.now() - datetime.timedelta(hours=index),
+            )
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_timeline_queries_do_not_grow_with_rows(tenant: Any, member: Any) -> None:
+    rep = member(tenant)
+    with tenant_scope(tenant):
+        few, many = AccountFactory(owner=rep.user), AccountFactory(owner=rep.user)
+    _timeline_rows(tenant, rep, few, 3)
+    _timeline_rows(tenant, rep, many, 9)
+    client = logged_in(rep)
+    for url in ("/t/durand/activities/timeline/account/{}/", "/t/durand/accounts/{}/"):
+        _queries(client, url.format(few.pk))  # warm the per-request caches alike
+        assert _queries(client, url.format(few.pk)) == _queries(client, url.format(many.pk))
+
+
+def test_timeline_newest_first_with_type_chips_and_older_pages(tenant: Any, member: Any) -> None:
+    rep = member(tenant)
+    with tenant_scope(tenant):
+        account = AccountFactory(owner=rep.user)
+        contact = ContactFactory(account=account)
+        opportunity = OpportunityFactory(account=account, owner=rep.user)
+    own = log(tenant, rep, "note", account=account, subject="Sur le compte")
+    by_contact = log(tenant, rep, contacts=[contact], subject="Avec le contact")
+    by_opportunity = log(tenant, rep, "meeting", opportunity=opportunity, subject="Sur l'affaire")
+    with tenant_scope(tenant):
+        for index in range(25):
+            ActivityFactory(
+                owner=rep.user,
+                account=account,
+                subject=f"Ancien {index}",
+                starts_at=timezone.now() - datetime.timedelta(days=10 + index),
+            )
+    client = logged_in(rep)
+
+    first = client.get(f"/t/durand/activities/timeline/account/{account.pk}/")
+    panel = first.context["panel"]
+    assert [a.pk for a in panel["rows"][:3]] == [by_opportunity.pk, by_contact.pk, own.pk]
+    assert len(panel["rows"]) == 20
+    older = client.get(panel["older_url"], headers={"hx-request": "true"})
+    assert older.templates[0].name == "activities/timeline_rows.html"
+    assert len(older.context["panel"]["rows"]) == 8
+    assert older.context["panel"]["older_url"] is None
+    meetings = client.get(
+        f"/t/durand/activities/timeline/account/{account.pk}/?type={by_opportunity.type_id}"
+    )
+    assert [a.pk for a in meetings.context["panel"]["rows"]] == [by_opportunity.pk]
+    contact_rows = client.get(f"/t/durand/activities/timeline/contact/{contact.pk}/").context["panel"]["rows"]
+    assert [a.pk for a in contact_rows] == [by_contact.pk]
+    content = first.content.decode()
+    assert timezone.localtime(own.starts_at).strftime("%d/%m/%Y %H:%M") in content
+
+
+def test_record_pages_show_their_timeline_panel(tenant: Any, member: Any) -> None:
+    rep = member(tenant)
+    with tenant_scope(tenant):
+        account = AccountFactory(owner=rep.user)
+        contact = ContactFactory(account=account)
+        opportunity = OpportunityFactory(account=account, owner=rep.user)
+        lead = LeadFactory(owner=rep.user)
+    log(tenant, rep, account=account, contacts=[contact], opportunity=opportunity, subject="Appel compte")
+    log(tenant, rep, lead=lead, subject="Appel piste")
+    client = logged_in(rep)
+    for url, subject, kind in (
+        (f"/t/durand/accounts/{account.pk}/", "Appel compte", "account"),
+        (f"/t/durand/accounts/contacts/{contact.pk}/", "Appel compte", "contact"),
+        (f"/t/durand/opportunities/{opportunity.pk}/", "Appel compte", "opportunity"),
+        (f"/t/durand/leads/{lead.pk}/", "Appel piste", "lead"),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        content = page.content.decode()
+        assert subject in content, url
+        assert f"/t/durand/activities/new/?{kind}=" in content, url
