@@ -60,6 +60,12 @@ class ActivityTypeAdmin(TenantModelAdmin, SimpleHistoryAdmin):
         return super().get_queryset(request)
 
 
+ACTIVITY_FIELDS = (
+    "type", "subject", "status", "starts_at", "duration_minutes", "outcome", "channel", "location",
+    "description", "owner", "account", "lead", "opportunity", "is_private",
+)  # fmt: skip
+
+
 @admin.register(Activity, site=tenant_admin)
 class ActivityAdmin(TenantModelAdmin, SimpleHistoryAdmin):
     list_display = ["subject", "type", "status", "starts_at", "owner", "account", "is_private"]
@@ -68,11 +74,8 @@ class ActivityAdmin(TenantModelAdmin, SimpleHistoryAdmin):
     search_fields = ["subject"]
     date_hierarchy = "starts_at"
     ordering = ["-starts_at", "-id"]
-    fields = [
-        "type", "subject", "status", "starts_at", "duration_minutes", "outcome", "channel", "location",
-        "description", "owner", "account", "lead", "opportunity", "is_private",
-    ]  # fmt: skip
-    readonly_fields = fields
+    fields = ACTIVITY_FIELDS
+    readonly_fields = ACTIVITY_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

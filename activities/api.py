@@ -104,7 +104,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class ActivityTypeSerializer(serializers.ModelSerializer):
-    label = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     class Meta:
         model = ActivityType

@@ -5,6 +5,8 @@ logged" and the opportunities' last-activity provider."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import DateTimeField, Expression, OuterRef, Subquery
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +36,8 @@ def opportunity_last_activity() -> Expression:
         .order_by("-starts_at")
         .values("starts_at")[:1]
     )
-    return Subquery(latest, output_field=DateTimeField())
+    expression: Any = Subquery(latest, output_field=DateTimeField())
+    return expression  # type: ignore[no-any-return]
 
 
 def ready() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -68,7 +68,7 @@ class ActivityType(TenantOwnedModel):
         return str(self.label)
 
     # A character per icon name, shown before the type (no icon font: the CSP allows none from outside).
-    GLYPHS = {
+    GLYPHS: ClassVar[dict[str, str]] = {
         "phone-outgoing": "☎",
         "phone-incoming": "☏",
         "mail": "✉",
@@ -78,11 +78,11 @@ class ActivityType(TenantOwnedModel):
         "map-pin": "📍",
         "file-text": "📝",
     }
-    KIND_GLYPHS = {Kind.CALL: "☎", Kind.EMAIL: "✉", Kind.MEETING: "👥", Kind.NOTE: "📝"}
+    KIND_GLYPHS: ClassVar[dict[str, str]] = {"call": "☎", "email": "✉", "meeting": "👥", "note": "📝"}
 
     @property
     def glyph(self) -> str:
-        return self.GLYPHS.get(self.icon) or self.KIND_GLYPHS.get(self.kind, "•")
+        return self.GLYPHS.get(self.icon) or self.KIND_GLYPHS.get(str(self.kind), "•")
 
     @property
     def label(self) -> Any:
