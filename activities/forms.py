@@ -61,6 +61,10 @@ class ActivityForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     contacts = ContactChoiceField(
+        # The message does not repeat the id: it may be another company's.
+        error_messages={
+            "invalid_choice": _("Select a valid choice. That choice is not one of the available choices.")
+        },
         label=_("Contacts"),
         queryset=Contact.objects.none(),
         required=False,
@@ -72,11 +76,13 @@ class ActivityForm(forms.Form):
         help_text=_("Only you and the people above you see a private activity."),
     )
     account = forms.ModelChoiceField(
-        queryset=Account.objects.none(), required=False, widget=forms.HiddenInput
+        label=_("Account"), queryset=Account.objects.none(), required=False, widget=forms.HiddenInput
     )
-    lead = forms.ModelChoiceField(queryset=Lead.objects.none(), required=False, widget=forms.HiddenInput)
+    lead = forms.ModelChoiceField(
+        label=_("Lead"), queryset=Lead.objects.none(), required=False, widget=forms.HiddenInput
+    )
     opportunity = forms.ModelChoiceField(
-        queryset=Opportunity.objects.none(), required=False, widget=forms.HiddenInput
+        label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False, widget=forms.HiddenInput
     )
 
     def __init__(
@@ -95,6 +101,15 @@ class ActivityForm(forms.Form):
         )
         if not self.is_bound and "starts_at" not in self.initial:
             self.initial["starts_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+    def forget_refused_records(self) -> None:
+        """Blank the hidden ids that were refused, so the page shown again does not repeat them (an id
+        of another company or of a record the member may not see)."""
+        refused = [name for name in ("account", "lead", "opportunity") if name in self.errors]
+        if refused:
+            self.data = self.data.copy()
+            for name in refused:
+                self.data[name] = ""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -172,6 +172,24 @@ def _error(form: ActivityForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def _form_context(request: TenantRequest, form: ActivityForm, activity: Activity | None) -> dict[str, Any]:
+    if form.is_bound:
+        form.forget_refused_records()
+    # The related records travel in hidden fields: a record the member may no longer see is said above.
+    hidden_errors = [
+        _("%(field)s: %(error)s") % {"field": field.label or field.name, "error": error}
+        for field in form.hidden_fields()
+        for error in field.errors
+    ]
+    return {
+        "form": form,
+        "activity": activity,
+        "next": safe_next(request),
+        "logged_on": _record_name(form),
+        "hidden_errors": hidden_errors,
+    }
+
+
 def _record_name(form: ActivityForm) -> list[str]:
     """What the activity is logged on, as shown above the form."""
     names = []
@@ -221,7 +239,7 @@ def activity_create_view(request: TenantRequest) -> HttpResponse:
     else:
         initial, account_id = _prefill(request)
         form = ActivityForm(initial=initial, membership=request.membership, account_id=account_id)
-    context = {"form": form, "activity": None, "next": safe_next(request), "logged_on": _record_name(form)}
+    context = _form_context(request, form, None)
     return render(request, "activities/activity_form.html", context, status=400 if form.errors else 200)
 
 
@@ -264,12 +282,7 @@ def activity_update_view(request: TenantRequest, pk: int) -> HttpResponse:
             membership=request.membership,
             account_id=activity.account_id,
         )
-    context = {
-        "form": form,
-        "activity": activity,
-        "next": safe_next(request),
-        "logged_on": _record_name(form),
-    }
+    context = _form_context(request, form, activity)
     return render(request, "activities/activity_form.html", context, status=400 if form.errors else 200)
 
 
