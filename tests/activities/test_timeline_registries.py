@@ -130,3 +130,29 @@ def test_the_inactivity_reminder_sees_the_latest_done_activity(tenant: Any, memb
         assert list(
             Opportunity.objects.filter(inactivity_reminded_at__isnull=False).values_list("name", flat=True)
         ) == ["Calme"]
+
+
+def test_a_tenant_admin_adds_an_activity_type_in_the_admin(tenant: Any, member: Any) -> None:
+    admin = member(tenant, Role.TENANT_ADMIN)
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(admin.user)
+    listing = client.get("/t/durand/admin/activities/activitytype/")
+    assert listing.status_code == 200
+    fields = {"code": "salon", "name": "Salon professionnel", "kind": "meeting", "icon": "", "position": "9"}
+    added = client.post("/t/durand/admin/activities/activitytype/add/", {**fields, "is_active": "on"})
+    twice = client.post("/t/durand/admin/activities/activitytype/add/", {**fields, "is_active": "on"})
+    nameless = client.post(
+        "/t/durand/admin/activities/activitytype/add/", {**fields, "code": "x", "name": ""}
+    )
+    assert added.status_code == 302
+    assert twice.status_code == 200
+    assert "code" in twice.context["adminform"].form.errors
+    assert "name" in nameless.context["adminform"].form.errors
+    with tenant_scope(tenant):
+        from activities.models import ActivityType
+
+        assert ActivityType.objects.count() == len(ActivityType.DEFAULTS) + 1  # the standard ones shown first
+        assert str(ActivityType.objects.get(code="salon")) == "Salon professionnel"
+    rep_client = Client()
+    rep_client.force_login(member(tenant).user)
+    assert rep_client.get("/t/durand/admin/activities/activitytype/").status_code == 404
