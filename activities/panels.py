@@ -8,9 +8,8 @@ from typing import Any
 from django.db.models import Model
 from django.http import HttpRequest, QueryDict
 
-from activities.views.timeline import may_read, timeline_context
+from activities.views.timeline import PANEL_SIZE, may_read, timeline_context
 
-PANEL_SIZE = 10
 MODELS = {
     "account": "accounts.account",
     "contact": "accounts.contact",
@@ -24,7 +23,7 @@ def timeline_panel(kind: str) -> Callable[[HttpRequest, Model], dict[str, Any] |
         if not may_read(request, kind):
             return None
         # The record's own page has its own query string (tabs, filters): the panel starts afresh.
-        return timeline_context(request, kind, record, query=QueryDict(), size=PANEL_SIZE)
+        return timeline_context(request, kind, record, query=QueryDict(), size=PANEL_SIZE, in_panel=True)
 
     return context
 

@@ -19,6 +19,7 @@ from crm.http import TenantRequest
 from crm.pagination import keyset_page
 
 PAGE_SIZE = 20
+PANEL_SIZE = 10  # the first page shown on the record's own page
 RECORD_URLS = {
     "account": "accounts:account_detail",
     "contact": "accounts:contact_detail",
@@ -37,7 +38,13 @@ def _type_ids(query: QueryDict) -> list[int]:
 
 
 def timeline_context(
-    request: HttpRequest, kind: str, record: Any, *, query: QueryDict | None = None, size: int = PAGE_SIZE
+    request: HttpRequest,
+    kind: str,
+    record: Any,
+    *,
+    query: QueryDict | None = None,
+    size: int = PAGE_SIZE,
+    in_panel: bool = False,
 ) -> dict[str, Any]:
     """One page of the record's timeline, its type chips and the link to the older page. A fixed number
     of queries (rows with their type, owner and records; their contacts; the types)."""
@@ -76,6 +83,8 @@ def timeline_context(
         "log_url": log_url,
         "may_add": user.has_perm("activities.add_activity"),
         "record_url": record_url,
+        # On the record's page, a chip swaps the panel in place (htmx); elsewhere it is a plain link.
+        "in_panel": in_panel,
     }
 
 
@@ -87,7 +96,12 @@ def timeline(request: TenantRequest, kind: str, pk: int) -> HttpResponse:
     record = selectors.timeline_record(membership=request.membership, kind=kind, pk=pk)
     if record is None or not may_read(request, kind):
         raise Http404
-    context = timeline_context(request, kind, record)
+    in_panel = request.GET.get("panel") == "1"
+    context = timeline_context(
+        request, kind, record, size=PANEL_SIZE if in_panel else PAGE_SIZE, in_panel=in_panel
+    )
+    if request.htmx and in_panel:  # type: ignore[attr-defined]
+        return render(request, "activities/timeline_panel.html", {"panel": context})
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "activities/timeline_rows.html", {"panel": context})
     return render(request, "activities/timeline.html", {"panel": context})

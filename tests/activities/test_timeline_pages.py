@@ -300,6 +300,17 @@ def test_timeline_newest_first_with_type_chips_and_older_pages(tenant: Any, memb
         f"/t/durand/activities/timeline/account/{account.pk}/?type={by_opportunity.type_id}"
     )
     assert [a.pk for a in meetings.context["panel"]["rows"]] == [by_opportunity.pk]
+    in_place = client.get(
+        f"/t/durand/activities/timeline/account/{account.pk}/?type={by_opportunity.type_id}&panel=1",
+        headers={"hx-request": "true"},
+    )
+    assert in_place.templates[0].name == "activities/timeline_panel.html"
+    assert [a.pk for a in in_place.context["panel"]["rows"]] == [by_opportunity.pk]
+    account_page = client.get(f"/t/durand/accounts/{account.pk}/").content.decode()
+    assert (
+        f"/t/durand/activities/timeline/account/{account.pk}/?type={by_opportunity.type_id}&amp;panel=1"
+        in (account_page)
+    )
     contact_rows = client.get(f"/t/durand/activities/timeline/contact/{contact.pk}/").context["panel"]["rows"]
     assert [a.pk for a in contact_rows] == [by_contact.pk]
     content = first.content.decode()
