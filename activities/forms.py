@@ -107,9 +107,10 @@ class ActivityForm(forms.Form):
         of another company or of a record the member may not see)."""
         refused = [name for name in ("account", "lead", "opportunity") if name in self.errors]
         if refused:
-            self.data = self.data.copy()
+            data: Any = self.data.copy()  # type: ignore[attr-defined]
             for name in refused:
-                self.data[name] = ""
+                data[name] = ""
+            self.data = data
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
