@@ -139,6 +139,13 @@ def _prefill(request: TenantRequest) -> tuple[dict[str, Any], int | None]:
         or (contact.account_id if contact is not None else None)
         or (lead.converted_account_id if lead is not None else None)
     )
+    # The opportunity's, contact's or converted lead's company, when the member sees it too.
+    if (
+        account is None
+        and account_id is not None
+        and not Account.objects.visible_to(request.membership).filter(pk=account_id).exists()
+    ):
+        account_id = None
     initial: dict[str, Any] = {
         "account": account_id,
         "lead": lead.pk if lead is not None else None,
