@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        # --- timeline part: pages, timelines, search, home widget, lead prerequisite, last activity ---
+        from activities import timeline_setup
+
+        timeline_setup.ready()
+        # --- end of the timeline part ---

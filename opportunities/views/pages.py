@@ -21,6 +21,7 @@ from crm.http import TenantRequest
 from crm.models import User
 from crm.money import format_money
 from crm.pagination import keyset_page, page_links
+from crm.panels import panels_for
 from crm.saved_views import saved_list_state
 from opportunities import selectors, services
 from opportunities.forms import ContactRoleForm, OpportunityForm, ProductForm
@@ -143,6 +144,7 @@ def opportunity_detail(request: TenantRequest, pk: int) -> HttpResponse:
                 {"change": change, "amount": money(change.amount, change.currency)}
                 for change in selectors.stage_changes_of(opportunity)[:HISTORY_SIZE]
             ],
+            panels=panels_for(request, opportunity),
             contact_role_form=ContactRoleForm(opportunity=opportunity) if may_change else None,
             product_form=ProductForm() if may_change else None,
         )

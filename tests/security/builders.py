@@ -20,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.dedup.models import DuplicateCandidate, DuplicateRules
 from accounts.imports import services as import_services
 from accounts.models import Account, Address, Contact, Segment, TerritoryRule
+from activities.models import Activity
 from crm.admin_site import tenant_admin
 from crm.models import Membership, SavedView, Tenant
 from crm.roles import Role
@@ -342,6 +343,7 @@ def build_world() -> World:
         )
         objects.update(_opportunity_objects(tenant_a, a_admin, account, contact))
         objects.update(_quote_objects(tenant_a, a_admin, account))
+        objects.update(_activity_objects(a_admin, account, contact))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
@@ -349,6 +351,7 @@ def build_world() -> World:
                 Opportunity.objects.select_related("account", "stage").get(pk=objects["opportunity"].pk),
                 *Contact.objects.select_related("account").filter(pk__in=[contact.pk, other_contact.pk]),
                 *Lead.objects.all(),
+                *Activity.objects.select_related("type").all(),
             ]
         )
     with tenant_scope(tenant_b):
@@ -396,6 +399,26 @@ def build_world() -> World:
         objects=objects,
         secret_values=secret_values,
     )
+
+
+def _activity_objects(admin: Membership, account: Account, contact: Contact) -> dict[str, Any]:
+    """A's own activity type and a private activity on A's account with A's contact."""
+    from tests.activities.factories import ActivityFactory, ActivityTypeFactory
+
+    activity_type = ActivityTypeFactory(
+        id=FIRST_ID + 75, code="alpha-visite", name=f"{MARKER} Visite", kind="meeting"
+    )
+    activity = ActivityFactory(
+        id=FIRST_ID + 74,
+        type=activity_type,
+        subject=f"{MARKER} Rendez-vous",
+        description=f"{MARKER} compte rendu",
+        owner=admin.user,
+        account=account,
+        contacts=[contact],
+        is_private=True,
+    )
+    return {"activity": activity, "activities.activitytype": activity_type, "activities.activity": activity}
 
 
 def _quote_objects(tenant: Any, admin: Any, account: Account) -> dict[str, Any]:
@@ -574,6 +597,12 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         f"quotes-api:quote-{name}": {"pk": _pk("quote"), "line_pk": _pk("quote_line")}
         for name in ("line-detail", "line-remove")
     },
+    **{
+        f"activities:{name}": {"pk": _pk("activity")}
+        for name in ("activity_detail", "activity_update", "activity_delete")
+    },
+    "activities:timeline": {"kind": _text("account"), "pk": _pk("account")},
+    "activities-api:activity-detail": {"pk": _pk("activity")},
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
@@ -631,6 +660,8 @@ ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
         "opportunities.pricelist",
         "opportunities.discountlimit",
         "opportunities.companyprofile",
+        "activities.activitytype",
+        "activities.activity",
     )
 }
 
