@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        # --- benchdemo: demo seeder (activities/demo.py) ---
+        from activities import demo
+
+        demo.ready()
+        # --- end benchdemo ---
