@@ -274,6 +274,7 @@ def seed_tasks(records: Records) -> int:
             if lead is None:
                 continue
             source_key = f"lead.assigned:{lead.pk}"
+            assignee = lead.owner or assignee  # the task of an assignment is the new owner's
         else:
             source_key = f"demo:{spec.key}"
             if spec.on == "opportunity":
