@@ -142,3 +142,16 @@ def test_the_my_tasks_scenario_requests_the_page_and_its_floor_is_my_open_tasks(
     assert rows == world["tasks"]
     assert unavailable == dict.fromkeys(EXPECTED, "")
     assert 0 <= sql_floor_ms(context.tenant, statements, runs=2) < 1_000
+
+
+def test_the_report_lists_the_skipped_scenarios_with_their_reason(tmp_path: Any) -> None:
+    from bench import report
+
+    outcome = report.Report(profile="tiny", duration=3)
+    outcome.skipped.append("my_tasks: URL name 'tasks:my_tasks' does not exist in the tenant URLconf")
+
+    text = report.write(outcome, tmp_path, "2026-11-28").read_text()
+
+    assert "- SKIPPED my_tasks: URL name 'tasks:my_tasks' does not exist" in text
+    assert "SKIPPED my_tasks" in report.text_table(outcome)
+    assert outcome.errors == 0
