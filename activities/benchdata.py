@@ -15,7 +15,8 @@ cancelled in the past; some with a reminder (delivered when its moment has passe
 lead assignment (`source_key` "lead.assigned:<id>", as the assignment listener would).
 
 Finally the last contact of accounts and contacts is set as `activities.services` keeps it: the latest
-done call, e-mail or meeting that already happened (NULL without one), one UPDATE per table.
+done call, e-mail or meeting that already happened (NULL without one), one UPDATE per table; an
+opportunity's last activity is moved forward to it when later.
 """
 
 from __future__ import annotations
@@ -403,7 +404,7 @@ def last_contacts(ctx: BenchContext) -> None:
     already happened (NULL without one), as activities.services keeps it; rows already right stay."""
     params = {"kinds": list(CONTACT_KINDS), "now": ctx.now}
     done = (
-        "SELECT a.id, a.account_id, a.starts_at FROM activities_activity a"
+        "SELECT a.id, a.account_id, a.opportunity_id, a.starts_at FROM activities_activity a"
         " JOIN activities_activitytype t ON t.id = a.type_id"
         " WHERE a.status = 'done' AND t.kind = ANY(%(kinds)s) AND a.starts_at <= %(now)s"
     )
@@ -433,6 +434,21 @@ def last_contacts(ctx: BenchContext) -> None:
         """,  # noqa: S608 - no value in the text
         params,
     )
+    # An opportunity's last activity only ever moves forward (GREATEST ignores its NULL), as the
+    # services move it.
+    ctx.cursor.execute(
+        f"""
+        UPDATE opportunities_opportunity target
+        SET last_activity_at = GREATEST(target.last_activity_at, done.at)
+        FROM (
+            SELECT d.opportunity_id, max(d.starts_at) AS at FROM ({done}) d
+            WHERE d.opportunity_id IS NOT NULL GROUP BY d.opportunity_id
+        ) done
+        WHERE target.id = done.opportunity_id
+          AND target.last_activity_at IS DISTINCT FROM GREATEST(target.last_activity_at, done.at)
+        """,  # noqa: S608 - no value in the text
+        params,
+    )
 
 
 def generate(ctx: BenchContext) -> None:
@@ -455,8 +471,8 @@ TABLES = (
     "activities_activitytype", "activities_historicalactivitytype", "activities_activity",
     "activities_historicalactivity", "activities_activitycontact", "activities_task",
     "activities_historicaltask",
-    # Their last contact is updated at the end (the accounts generator wrote them).
-    "accounts_account", "accounts_contact",
+    # Their last contact (last activity) is updated at the end (earlier generators wrote them).
+    "accounts_account", "accounts_contact", "opportunities_opportunity",
 )  # fmt: skip
 
 register(Generator("activities", generate, tables=TABLES, order=60))

@@ -27,6 +27,7 @@ from crm.benchdata import reset
 from crm.benchmark import DATASET_TABLE, MAIN_TENANT_SLUG
 from crm.models import Tenant
 from crm.tenancy import tenant_scope
+from opportunities.models import Opportunity
 
 pytestmark = pytest.mark.django_db(databases=["default", "owner"])
 
@@ -179,12 +180,27 @@ def test_last_contact_dates_are_the_latest_done_contact_activity(main: Tenant) -
             .annotate(at=Max("activity__starts_at"))
             .values_list("contact_id", "at")
         )
+        latest_of_opportunity = dict(
+            Activity.objects.filter(done, opportunity__isnull=False)
+            .values("opportunity_id")
+            .annotate(at=Max("starts_at"))
+            .values_list("opportunity_id", "at")
+        )
+        behind = [
+            pk
+            for pk, at in Opportunity.objects.filter(pk__in=latest_of_opportunity).values_list(
+                "pk", "last_activity_at"
+            )
+            if at is None or at < latest_of_opportunity[pk]
+        ]
         accounts = dict(Account.objects.values_list("pk", "last_contacted_at"))
         contacts = dict(Contact.objects.values_list("pk", "last_contacted_at"))
     assert latest_of_account
     assert latest_of_contact
     assert accounts == {pk: latest_of_account.get(pk) for pk in accounts}
     assert contacts == {pk: latest_of_contact.get(pk) for pk in contacts}
+    assert latest_of_opportunity
+    assert behind == []
 
 
 def test_the_timeline_index_serves_an_account(main: Tenant) -> None:
