@@ -22,6 +22,7 @@ MY_TASKS_PAGE_SIZE = 50
 TIMELINE_URL = "activities:timeline"
 MY_TASKS_URL = "tasks:my_tasks"
 BIG_ACCOUNT_ROLE = "sales_director"  # sees every account, so the very large one too
+FILTER_TYPE = "demo"  # a rare type (3 % of the activities): the filtered page reads further down the index
 
 
 def _table(model: type[Any]) -> str:
@@ -96,11 +97,15 @@ def big_timeline_paths(context: Context) -> list[str]:
     return [timeline_path(context, big_account_id(context))]
 
 
+def big_filtered_paths(context: Context) -> list[str]:
+    return [f"{timeline_path(context, big_account_id(context))}?type={FILTER_TYPE}"]
+
+
 def _account_of(path: str) -> int:
-    return int(path.rstrip("/").split("?")[0].rsplit("/", 1)[1])
+    return int(path.split("?")[0].rstrip("/").rsplit("/", 1)[1])
 
 
-def timeline_statement(context: Context, role: str, account_id: int) -> Statement:
+def timeline_statement(context: Context, role: str, account_id: int, type_code: str = "") -> Statement:
     """The account (404 unless visible) and the first page of its visible activities, newest first,
     with their type, owner and contacts' names: one round trip."""
     from accounts.models import Account, Contact
@@ -117,6 +122,7 @@ def timeline_statement(context: Context, role: str, account_id: int) -> Statemen
     accounts, users = _table(Account), _table(Membership.user.field.related_model)
     visible_activity, activity_params = predicate(Activity.objects.visible_to(membership))  # type: ignore[attr-defined]
     visible_account, account_params = predicate(Account.objects.visible_to(membership))
+    of_type = f" AND {types}.code = %s" if type_code else ""
     return (
         f"SELECT {activities}.id, {activities}.subject, {activities}.starts_at, {activities}.status,"
         f" {activities}.outcome, {activities}.is_private, {activities}.duration_minutes, {types}.code,"
@@ -126,10 +132,10 @@ def timeline_statement(context: Context, role: str, account_id: int) -> Statemen
         f"   WHERE {links}.activity_id = {activities}.id)"
         f" FROM {activities} JOIN {types} ON {types}.id = {activities}.type_id"
         f" LEFT JOIN {users} ON {users}.id = {activities}.owner_id"
-        f" WHERE {activities}.account_id = %s AND ({visible_activity})"
+        f" WHERE {activities}.account_id = %s AND ({visible_activity}){of_type}"
         f" AND EXISTS (SELECT 1 FROM {accounts} WHERE {accounts}.id = %s AND ({visible_account}))"
         f" ORDER BY {activities}.starts_at DESC, {activities}.id DESC LIMIT {TIMELINE_PAGE_SIZE + 1}",
-        [account_id, *activity_params, account_id, *account_params],
+        [account_id, *activity_params, *([type_code] if type_code else []), account_id, *account_params],
     )
 
 
@@ -139,6 +145,10 @@ def timeline_floor(context: Context, paths: list[str]) -> list[Statement]:
 
 def big_timeline_floor(context: Context, paths: list[str]) -> list[Statement]:
     return [timeline_statement(context, BIG_ACCOUNT_ROLE, _account_of(path)) for path in paths]
+
+
+def big_filtered_floor(context: Context, paths: list[str]) -> list[Statement]:
+    return [timeline_statement(context, BIG_ACCOUNT_ROLE, _account_of(path), FILTER_TYPE) for path in paths]
 
 
 # My tasks --------------------------------------------------------------------------------------
@@ -191,6 +201,15 @@ SCENARIOS = [
         "detail",
         big_timeline_paths,
         big_timeline_floor,
+        unavailable=timeline_unavailable,
+    ),
+    HttpScenario(
+        "account_timeline_big_filtered",
+        f"account timeline fragment, the very large account, type {FILTER_TYPE} only",
+        BIG_ACCOUNT_ROLE,
+        "detail",
+        big_filtered_paths,
+        big_filtered_floor,
         unavailable=timeline_unavailable,
     ),
     HttpScenario(

@@ -26,6 +26,7 @@ from tests.accounts.factories import AccountFactory, ContactFactory
 EXPECTED = {
     "account_timeline": ("field_sales_rep", "detail"),
     "account_timeline_big": ("sales_director", "detail"),
+    "account_timeline_big_filtered": ("sales_director", "detail"),
     "my_tasks": ("field_sales_rep", "list"),
 }
 
@@ -49,6 +50,7 @@ def test_without_their_pages_the_scenarios_say_why_they_are_skipped(settings: An
 
     assert "'activities:timeline'" in notes["account_timeline"]
     assert "'activities:timeline'" in notes["account_timeline_big"]
+    assert "'activities:timeline'" in notes["account_timeline_big_filtered"]
     assert "'tasks:my_tasks'" in notes["my_tasks"]
     assert all("not merged yet" in note for note in notes.values())
 
@@ -68,9 +70,11 @@ def world(tenant: Any, member: Any, settings: Any) -> dict[str, Any]:
         theirs = AccountFactory(owner=colleague.user, legal_name="Transports Girard")
         contact = ContactFactory(account=mine, first_name="Anne", last_name="Martin")
 
-        def log(owner: Any, account: Account, days_ago: int, **extra: Any) -> Activity:
+        def log(
+            owner: Any, account: Account, days_ago: int, code: str = "outbound_call", **extra: Any
+        ) -> Activity:
             data = ActivityInput(
-                type=types["outbound_call"],
+                type=types[code],
                 subject=f"Appel {days_ago}",
                 owner=owner.user,
                 starts_at=now - timedelta(days=days_ago),
@@ -84,6 +88,7 @@ def world(tenant: Any, member: Any, settings: Any) -> dict[str, Any]:
         middle = log(colleague, mine, 10)  # a colleague's activity on my account: visible
         hidden = log(colleague, mine, 5, is_private=True)  # private: only its owner and above
         other = log(colleague, theirs, 2)
+        demo = log(rep, mine, 20, "demo")
 
         def task(assignee: Any, days: int, status: str = Task.Status.OPEN) -> Task:
             return Task.objects.create(
@@ -100,7 +105,8 @@ def world(tenant: Any, member: Any, settings: Any) -> dict[str, Any]:
         profile="tiny",
     )
     return {
-        "context": context, "mine": mine, "theirs": theirs, "timeline": [newest.pk, middle.pk, oldest.pk],
+        "context": context, "mine": mine, "theirs": theirs, "demo": demo.pk,
+        "timeline": [newest.pk, middle.pk, demo.pk, oldest.pk],
         "hidden": hidden.pk, "other": other.pk, "tasks": [overdue.pk, later.pk],
     }  # fmt: skip
 
@@ -116,6 +122,11 @@ def test_the_timeline_scenarios_request_the_fragment_and_their_floor_is_the_visi
         rep_page = _ids(timeline_statement(context, "field_sales_rep", mine.pk))
         foreign = _ids(timeline_statement(context, "field_sales_rep", theirs.pk))
         director_page = _ids(timeline_statement(context, "sales_director", mine.pk))
+        filtered_paths = HTTP_SCENARIOS["account_timeline_big_filtered"].paths(context)
+        filtered = [
+            _ids(statement)
+            for statement in HTTP_SCENARIOS["account_timeline_big_filtered"].floor(context, filtered_paths)
+        ]
         statements = HTTP_SCENARIOS["account_timeline"].floor(context, paths)
 
     # The rep sees only her account; the big-account scenario opens the tenant's first account.
@@ -125,6 +136,9 @@ def test_the_timeline_scenarios_request_the_fragment_and_their_floor_is_the_visi
     assert rep_page == world["timeline"]
     assert foreign == []
     assert director_page == world["timeline"]
+    # The filtered page: the same account, its demos only.
+    assert filtered_paths == [f"{prefix}/activities/timeline/account/{mine.pk}/?type=demo"]
+    assert filtered == [[world["demo"]]]
     assert 0 <= sql_floor_ms(context.tenant, statements, runs=2) < 1_000
 
 
