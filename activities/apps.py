@@ -12,3 +12,8 @@ class ActivitiesConfig(AppConfig):
 
         timeline_setup.ready()
         # --- end of the timeline part ---
+        # --- benchdemo: demo seeder (activities/demo.py) ---
+        from activities import demo
+
+        demo.ready()
+        # --- end benchdemo ---
