@@ -27,6 +27,7 @@ from activities import listeners
 from activities.models import Activity, ActivityContact, ActivityType
 from crm.history import set_history_user
 from crm.models import User
+from crm.tenancy import current_tenant
 from governance import search
 
 # Changes that attendees of a meeting must see again (ICS SEQUENCE grows).
@@ -36,9 +37,10 @@ CONTACT_KINDS = frozenset({ActivityType.Kind.CALL, ActivityType.Kind.EMAIL, Acti
 
 def activity_types_ensure() -> list[ActivityType]:
     """The specification's eight types, created once per tenant (idempotent)."""
+    tenant = current_tenant()
     existing = set(ActivityType.objects.values_list("code", flat=True))
     missing = [
-        ActivityType(code=code, kind=kind, icon=icon, position=position)
+        ActivityType(tenant=tenant, code=code, kind=kind, icon=icon, position=position)
         for position, (code, _label, kind, icon) in enumerate(ActivityType.DEFAULTS)
         if code not in existing
     ]
@@ -128,7 +130,11 @@ def _set_contacts(activity: Activity, contacts: list[Any]) -> None:
     current = set(activity.contact_links.values_list("contact_id", flat=True))
     activity.contact_links.filter(contact_id__in=current - wanted).delete()
     ActivityContact.objects.bulk_create(
-        [ActivityContact(activity=activity, contact_id=pk) for pk in wanted - current], ignore_conflicts=True
+        [
+            ActivityContact(tenant_id=activity.tenant_id, activity=activity, contact_id=pk)
+            for pk in wanted - current
+        ],
+        ignore_conflicts=True,
     )
 
 
