@@ -1,15 +1,20 @@
 """Sending an e-mail from a record (contact, lead, opportunity, quote), the one door for pages and API.
 
-Sent synchronously, through Django's e-mail backend, with a short SMTP timeout: the person sees at once
-whether it left (a queue would hide an SMTP failure behind a "sent" page, and a follow-up e-mail is one
-message, not a campaign). The steps keep nothing half-written:
+Sent synchronously, through Django's e-mail backend, with a short SMTP timeout (EMAIL_TIMEOUT, else
+10 s): the person sees at once whether it left (a queue would hide an SMTP failure behind a "sent"
+page, and a follow-up is one message, not a campaign: campaigns belong to the marketing app). The steps
+keep nothing half-written:
 
 1. checks (address, consent, merge fields): a refusal writes nothing and sends nothing;
-2. the message is stored as "sending" with its Message-ID (committed before talking to the server, so
-   that a crash while sending still leaves a trace and never a second unrecorded copy);
-3. the SMTP exchange, outside any transaction;
+2. the message is stored as "sending" with its Message-ID;
+3. the SMTP exchange;
 4. success: "sent" and the e-mail activity on the timelines, in one transaction; failure: "failed" with
-   the server's error, no activity. A failed message is retried from its page (same Message-ID).
+   the server's error, no activity. A failed message is retried from its page (same Message-ID: the
+   first attempt never left).
+
+A tenant page runs in one transaction (the tenant scope sets PostgreSQL's row-level security for it), so
+steps 2 to 4 commit together when the page answers; the atomic blocks here are savepoints then. The
+API and any caller outside a request get the same order.
 """
 
 from __future__ import annotations
@@ -60,9 +65,14 @@ class Links:
     lead: Any = None
     opportunity: Any = None
     quote: Any = None
+    completed: bool = False
 
     def complete(self) -> Links:
-        """A quote brings its opportunity and addressee, an opportunity its primary contact."""
+        """A quote brings its opportunity and addressee, an opportunity its primary contact (once: a
+        contact the caller then dropped, as invisible to them, is not brought back)."""
+        if self.completed:
+            return self
+        self.completed = True
         if self.quote is not None:
             if self.opportunity is None:
                 self.opportunity = self.quote.opportunity

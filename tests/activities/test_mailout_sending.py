@@ -349,13 +349,18 @@ def test_compose_page_query_budget(tenant, rep, world, django_assert_max_num_que
 
 
 def test_buttons_on_the_record_pages(tenant, rep, world) -> None:
+    from tests.leads.factories import LeadFactory
+
     client = logged_in(rep)
     contact, opportunity, quote = world["contact"], world["opportunity"], world["quote"]
+    with tenant_scope(tenant):
+        lead = LeadFactory(owner=rep.user, email="lead@prospect.example")
 
     pages = {
         f"/t/durand/accounts/contacts/{contact.pk}/": f"{COMPOSE}?contact={contact.pk}",
         f"/t/durand/opportunities/{opportunity.pk}/": f"{COMPOSE}?opportunity={opportunity.pk}",
         f"/t/durand/quotes/{quote.pk}/": f"{COMPOSE}?quote={quote.pk}&amp;template=quote-follow-up",
+        f"/t/durand/leads/{lead.pk}/": f"{COMPOSE}?lead={lead.pk}",
     }
 
     for page, link in pages.items():
