@@ -365,3 +365,55 @@ def test_buttons_on_the_record_pages(tenant, rep, world) -> None:
 
     for page, link in pages.items():
         assert f'href="{link}"' in client.get(page).content.decode(), page
+
+
+def test_no_button_for_a_role_that_logs_no_activity(tenant, member, world) -> None:
+    finance = logged_in(member(tenant, Role.FINANCE))
+
+    page = finance.get(f"/t/durand/quotes/{world['quote'].pk}/")
+
+    assert page.status_code == 200
+    assert COMPOSE not in page.content.decode()
+
+
+def test_a_contact_hidden_from_the_member_is_neither_addressed_nor_brought_in(tenant, rep, member) -> None:
+    from governance.models import Access, SharingDefault
+
+    colleague = member(tenant, Role.FIELD_SALES_REP)
+    with tenant_scope(tenant):
+        SharingDefault.objects.create(tenant=tenant, model_label="accounts.account", access=Access.PRIVATE)
+        hidden = ContactFactory(account=AccountFactory(owner=colleague.user), email="cache@autre.example")
+        opportunity = OpportunityFactory(
+            account=AccountFactory(owner=rep.user), owner=rep.user, primary_contact=hidden
+        )
+    client = logged_in(rep, "en")
+
+    direct = client.get(f"{COMPOSE}?contact={hidden.pk}")
+    through_opportunity = client.get(f"{COMPOSE}?opportunity={opportunity.pk}")
+    posted = client.post(
+        f"{COMPOSE}?opportunity={opportunity.pk}", {"subject": "Hi", "body": "Text", "cc": ""}
+    )
+
+    assert direct.status_code == 404
+    assert through_opportunity.context["recipient"] is None
+    assert "Choose a contact or a lead to write to." in through_opportunity.content.decode()
+    assert posted.status_code == 200
+    with tenant_scope(tenant):
+        assert EmailMessage.objects.count() == 0
+
+
+def test_the_template_language_follows_the_contact_unless_chosen(tenant, rep, world) -> None:
+    with tenant_scope(tenant):
+        world["contact"].language = "en"
+        world["contact"].save()
+    client = logged_in(rep)
+    query = f"contact={world['contact'].pk}&template=meeting-confirmation"
+
+    default = client.get(f"{COMPOSE}?{query}")
+    french = client.get(f"{COMPOSE}?{query}&language=fr")
+
+    assert default.context["language"] == "en"
+    assert default.context["form"].initial["subject"] == "Confirming our meeting — Client Exemple SAS"
+    assert (
+        french.context["form"].initial["subject"] == "Confirmation de notre rendez-vous — Client Exemple SAS"
+    )
