@@ -130,8 +130,10 @@ class EmailTemplateDetailApi(generics.RetrieveUpdateAPIView):
 
 class EmailSendApi(APIView):
     """Send an e-mail to a contact (or a lead) from its records: a template (merge fields filled) or
-    a subject and body (merge fields filled too). 201 with the sent message; 502 with the failed message
-    when the mail server refused it; 400 when it may not be sent (nothing stored)."""
+    a subject and body (merge fields filled too). 201 with the sent message; 424 (failed dependency)
+    with the message stored as failed when the mail server refused it or was unreachable (not a 5xx: the
+    kernel rolls a request back on those, and the failed message is kept for the record and a retry from
+    its page); 400 when it may not be sent (nothing stored)."""
 
     permission_classes = [ActivitiesRoleAllows]
 
@@ -140,7 +142,7 @@ class EmailSendApi(APIView):
         request=EmailSendSerializer,
         responses={
             201: EmailMessageSerializer,
-            502: inline_serializer(
+            424: inline_serializer(
                 "EmailSendFailed", {"detail": serializers.CharField(), "message": EmailMessageSerializer()}
             ),
         },
@@ -185,6 +187,6 @@ class EmailSendApi(APIView):
         except SendFailed as failure:
             return Response(
                 {"detail": failure.user_message, "message": EmailMessageSerializer(failure.message).data},
-                status=status.HTTP_502_BAD_GATEWAY,
+                status=status.HTTP_424_FAILED_DEPENDENCY,
             )
         return Response(EmailMessageSerializer(message).data, status=status.HTTP_201_CREATED)

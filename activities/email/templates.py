@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 
 from activities.models import EmailSettings, EmailTemplate
 from crm.money import format_money
@@ -298,13 +298,6 @@ DEFAULT_TEMPLATES: tuple[dict[str, str], ...] = (
         ),
     },
 )
-
-# Shown in the template picker next to the tenant's own names.
-DEFAULT_CODES = {
-    "quote-follow-up": gettext_lazy("Quote follow-up"),
-    "demo-follow-up": gettext_lazy("Demo follow-up"),
-    "meeting-confirmation": gettext_lazy("Meeting confirmation"),
-}
 
 
 def email_templates_ensure() -> list[EmailTemplate]:

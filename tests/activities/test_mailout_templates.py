@@ -26,6 +26,7 @@ from tests.activities import smtp_server as smtp
 
 pytestmark = pytest.mark.django_db
 smtp_server = smtp.smtp_server
+smtp_down = smtp.smtp_down
 
 
 def test_only_whitelisted_placeholders_are_replaced_missing_ones_are_empty() -> None:
@@ -209,3 +210,26 @@ def test_api_sends_an_e_mail_and_returns_the_message(tenant, member, smtp_server
     ]  # fmt: skip
     with tenant_scope(tenant):
         assert EmailMessage.objects.count() == 2
+
+
+def test_api_send_with_the_smtp_server_down_is_a_424_with_the_failed_message(
+    tenant, member, smtp_down
+) -> None:
+    admin = member(tenant, Role.TENANT_ADMIN)
+    key = key_for(tenant, Role.TENANT_ADMIN, admin)
+    with tenant_scope(tenant):
+        contact = ContactFactory(account=AccountFactory(owner=admin.user), email="anne@client.example")
+
+    response = api(
+        "post", "/api/v1/emails/send/", key, {"contact": contact.pk, "subject": "Hi", "body": "Text"}
+    )
+
+    body = response.json()
+    assert response.status_code == 424
+    assert body["detail"].startswith("The e-mail could not be sent")
+    assert (body["message"]["status"], body["message"]["activity"]) == ("failed", None)
+    with tenant_scope(tenant):
+        from activities.models import Activity
+
+        assert Activity.objects.count() == 0
+        assert EmailMessage.objects.get().status == "failed"
