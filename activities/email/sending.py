@@ -179,13 +179,14 @@ def _clean_cc(cc: list[str]) -> list[str]:
 
 
 def _sender(settings_row: EmailSettings | None) -> tuple[str, str]:
-    """(display name, address) of the From header: the tenant's, else the platform's."""
-    if settings_row is not None and settings_row.sender_address:
-        return settings_row.sender_name, settings_row.sender_address
+    """(display name, address) of the From header: the tenant's, else the platform's. The name is
+    one line (a line break in a header is refused by Django: the send would crash, not fail)."""
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    if settings_row is not None and settings_row.sender_name:
+    if settings_row is not None and settings_row.sender_address:
+        name, address = settings_row.sender_name, settings_row.sender_address
+    elif settings_row is not None and settings_row.sender_name:
         name = settings_row.sender_name
-    return name, address
+    return " ".join(name.split()), address
 
 
 def with_signature(body: str, signature: str) -> str:

@@ -417,3 +417,19 @@ def test_the_template_language_follows_the_contact_unless_chosen(tenant, rep, wo
     assert (
         french.context["form"].initial["subject"] == "Confirmation de notre rendez-vous — Client Exemple SAS"
     )
+
+
+def test_a_line_break_in_the_sender_name_cannot_add_a_header(tenant, rep, world, smtp_server) -> None:
+    with tenant_scope(tenant):
+        EmailSettings.objects.update(sender_name="Durand\r\nBcc: espion@ailleurs.example")
+    client = logged_in(rep, "en")
+
+    response = client.post(
+        f"{COMPOSE}?contact={world['contact'].pk}", {"subject": "Hi", "body": "Text", "cc": ""}
+    )
+
+    received = smtp_server.received[0]
+    assert response.status_code == 302
+    assert received.rcpt_tos == ["anne.leroy@client.example"]
+    assert received.message["Bcc"] is None
+    assert received.message["From"] == '"Durand Bcc: espion@ailleurs.example" <ventes@durand.example>'

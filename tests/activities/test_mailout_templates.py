@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
 
 from activities.email.forms import EmailTemplateForm
 from activities.email.templates import (
@@ -48,7 +49,7 @@ def test_unknown_placeholders_are_refused_with_the_valid_list() -> None:
     assert unknown_placeholders("{{ contact.password }} {{ contact.first_name }} {{ contact.password }}") == [
         "contact.password"
     ]
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("fr"):
         merge_fields_check(subject="{{ user.email }}", body="{{ contact.first_name }}")
 
     message = refused.value.message_dict["subject"][0]
@@ -92,7 +93,7 @@ def test_defaults_are_french_and_english_valid_and_created_once(tenant) -> None:
 
 
 def test_the_admin_form_refuses_unknown_fields_and_duplicate_codes(tenant) -> None:
-    with tenant_scope(tenant):
+    with tenant_scope(tenant), translation.override("fr"):
         email_templates_ensure()
         unknown = EmailTemplateForm(
             data={"code": "x", "language": "fr", "name": "X", "purpose": "transactional",
