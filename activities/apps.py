@@ -17,3 +17,8 @@ class ActivitiesConfig(AppConfig):
 
         demo.ready()
         # --- end benchdemo ---
+        # --- mailout (outbound e-mail): admin of templates and sender settings ---
+        from activities.email import setup as mailout_setup
+
+        mailout_setup.ready()
+        # --- end mailout ---

@@ -33,6 +33,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("activities/", include("activities.urls.timeline")),
+    path("email/", include("activities.urls.email")),
 ]
 
 handler404 = "crm.views.not_found"

@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/v1/", include("opportunities.api_urls")),
     path("api/v1/", include("opportunities.quotes.api_urls")),
     path("api/v1/", include("activities.api_urls")),
+    path("api/v1/", include("activities.email.api_urls")),
     # /t/<slug> without its slash, or any unknown tenant path: CommonMiddleware appends the slash,
     # and TenantMiddleware answers 404 for tenants the user does not belong to.
     re_path(r"^t/[^/]+/.*$", views.not_found),

@@ -344,6 +344,7 @@ def build_world() -> World:
         objects.update(_opportunity_objects(tenant_a, a_admin, account, contact))
         objects.update(_quote_objects(tenant_a, a_admin, account))
         objects.update(_activity_objects(a_admin, account, contact))
+        objects.update(_mailout_objects(tenant_a, a_admin, contact))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
@@ -419,6 +420,29 @@ def _activity_objects(admin: Membership, account: Account, contact: Contact) -> 
         is_private=True,
     )
     return {"activity": activity, "activities.activitytype": activity_type, "activities.activity": activity}
+def _mailout_objects(tenant: Any, admin: Any, contact: Contact) -> dict[str, Any]:
+    """A's e-mail settings, a template and a failed outbound e-mail to A's contact."""
+    from activities.models import EmailMessage, EmailSettings, EmailTemplate
+
+    template = EmailTemplate.objects.create(
+        tenant=tenant, code="alpha", name=f"{MARKER} Modèle", subject=f"{MARKER} objet", body="Bonjour"
+    )
+    message = EmailMessage.objects.create(
+        tenant=tenant, direction=EmailMessage.Direction.OUTBOUND, status=EmailMessage.Status.FAILED,
+        message_id=f"<alpha@{A_EMAIL_DOMAIN}>", from_address=f"ventes@{A_EMAIL_DOMAIN}",
+        to_addresses=[f"client@{A_EMAIL_DOMAIN}"], subject=f"{MARKER} e-mail", body_text=f"{MARKER} texte",
+        template=template, sent_by=admin.user, contact=contact, error="ConnectionRefusedError",
+    )  # fmt: skip
+    return {
+        "activities.emailsettings": EmailSettings.objects.create(
+            tenant=tenant,
+            sender_name=f"{MARKER} Ventes",
+            sender_address=f"ventes@{A_EMAIL_DOMAIN}",
+            signature=f"{MARKER} signature",
+        ),
+        "activities.emailtemplate": template,
+        "activities.emailmessage": message,
+    }
 
 
 def _quote_objects(tenant: Any, admin: Any, account: Account) -> dict[str, Any]:
@@ -578,6 +602,9 @@ ROUTES: dict[str, dict[str, Parameter]] = {
     },
     "quotes:quote_action": {"pk": _pk("quote"), "action": _text("send")},
     "quotes-api:product-detail": {"pk": _pk("opportunities.product")},
+    "email:outbound_detail": {"pk": _pk("activities.emailmessage")},
+    "email:outbound_retry": {"pk": _pk("activities.emailmessage")},
+    "email-api:template-detail": {"pk": _pk("activities.emailtemplate")},
     "quotes-api:price-list-detail": {"pk": _pk("opportunities.pricelist")},
     **{
         f"quotes-api:quote-{name}": {"pk": _pk("quote")}
@@ -662,6 +689,8 @@ ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
         "opportunities.companyprofile",
         "activities.activitytype",
         "activities.activity",
+        "activities.emailsettings",
+        "activities.emailtemplate",
     )
 }
 
