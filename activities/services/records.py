@@ -128,7 +128,11 @@ def _set_contacts(activity: Activity, contacts: list[Any]) -> None:
     current = set(activity.contact_links.values_list("contact_id", flat=True))
     activity.contact_links.filter(contact_id__in=current - wanted).delete()
     ActivityContact.objects.bulk_create(
-        [ActivityContact(activity=activity, contact_id=pk) for pk in wanted - current], ignore_conflicts=True
+        [
+            ActivityContact(tenant_id=activity.tenant_id, activity=activity, contact_id=pk)
+            for pk in wanted - current
+        ],
+        ignore_conflicts=True,
     )
 
 
