@@ -27,8 +27,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact
@@ -74,10 +74,6 @@ class IngestResult:
         if self.outcome == Outcome.DUPLICATE:
             return _("Already received (same Message-ID): nothing changed.")
         return _("Rejected: %(reason)s.") % {"reason": self.reason}
-
-
-def _megabytes(size: int) -> str:
-    return number_format(size / (1024 * 1024), decimal_pos=1)
 
 
 def _members_by_address() -> dict[str, User]:
@@ -130,13 +126,13 @@ def _store_parts(message: EmailMessage, parsed: ParsedMessage, limit: int) -> li
         size = len(part.content)
         reason = ""
         if size > limit:
-            reason = _("too large (%(size)s MB, the limit is %(limit)s MB per attachment)") % {
-                "size": _megabytes(size),
-                "limit": _megabytes(limit),
+            reason = _("too large (%(size)s, the limit is %(limit)s per attachment)") % {
+                "size": filesizeformat(size),
+                "limit": filesizeformat(limit),
             }
         elif kept_total + size > TOTAL_ATTACHMENT_BYTES:
-            reason = _("the message's attachments exceed %(limit)s MB in all") % {
-                "limit": _megabytes(TOTAL_ATTACHMENT_BYTES)
+            reason = _("the message's attachments exceed %(limit)s in all") % {
+                "limit": filesizeformat(TOTAL_ATTACHMENT_BYTES)
             }
         else:
             kept_total += size
@@ -315,8 +311,8 @@ def email_ingest(*, raw: bytes, source: str, own_addresses: list[str] | None = N
     if len(raw) > MAX_RAW_BYTES:
         return IngestResult(
             outcome=Outcome.REJECTED,
-            reason=_("the message is too large (%(size)s MB, at most %(limit)s MB)")
-            % {"size": _megabytes(len(raw)), "limit": _megabytes(MAX_RAW_BYTES)},
+            reason=_("the message is too large (%(size)s, at most %(limit)s)")
+            % {"size": filesizeformat(len(raw)), "limit": filesizeformat(MAX_RAW_BYTES)},
         )
     try:
         parsed = parse_message(raw)

@@ -88,7 +88,7 @@ def test_no_known_contact_goes_to_review_and_names_the_addresses(world: dict[str
         assert message.status == EmailMessage.Status.REVIEW
         assert message.activity_id is None
         # The company's own users and the dropbox are never candidates.
-        assert message.review_reason == "no known contact among x@unknown.example, y@unknown.example"
+        assert message.review_reason == "aucun contact connu parmi x@unknown.example, y@unknown.example"
         assert not Activity.objects.exists()
 
 
@@ -189,7 +189,7 @@ def test_attachments_are_kept_up_to_the_limit_and_listed_beyond(world: dict[str,
         assert bytes(small.content) == b"%PDF-" + b"a" * 100
         assert large.content is None
         assert large.size == 5000
-        assert "too large" in large.skipped_reason
+        assert large.skipped_reason == "trop volumineuse (4,9\xa0Kio, la limite est de 1000\xa0octets par pièce jointe)"
 
 
 def test_html_is_sanitised_before_it_is_stored(world: dict[str, Any]) -> None:
@@ -295,7 +295,7 @@ def test_command_from_a_file(world: dict[str, Any], tmp_path: Path) -> None:
     path.write_bytes(make_mail())
     out = io.StringIO()
     call_command("ingest_email", "--tenant", "durand", str(path), stdout=out)
-    assert "Logged on the contacts" in out.getvalue() and "Martin" in out.getvalue()
+    assert "Enregistré sur les contacts : " in out.getvalue() and "Martin" in out.getvalue()
     with tenant_scope(world["tenant"]):
         assert EmailMessage.objects.get().source == EmailMessage.Source.FILE
 
@@ -305,15 +305,15 @@ def test_command_from_stdin(world: dict[str, Any], monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
     out = io.StringIO()
     call_command("ingest_email", "--tenant", "durand", "-", stdout=out)
-    assert "Sent to the review queue: no known contact among x@unknown.example." in out.getvalue()
+    assert "Envoyé dans la file à revoir : aucun contact connu parmi x@unknown.example." in out.getvalue()
 
 
 def test_command_rejection_fails(world: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "bad.eml"
     path.write_bytes(b"not an e-mail")
-    with pytest.raises(CommandError, match="Rejected"):
+    with pytest.raises(CommandError, match="Rejeté : ce n’est pas un e-mail lisible"):
         call_command("ingest_email", "--tenant", "durand", str(path))
-    with pytest.raises(CommandError, match="Cannot read"):
+    with pytest.raises(CommandError, match="Impossible de lire"):
         call_command("ingest_email", "--tenant", "durand", str(tmp_path / "missing.eml"))
     with tenant_scope(world["tenant"]):
         assert not EmailMessage.objects.exists()

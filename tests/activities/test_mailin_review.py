@@ -149,7 +149,7 @@ def test_attach_refuses_an_invisible_or_foreign_contact(world: dict[str, Any], o
     response = login(world["admin"]).post(
         url(tenant, "email_review:review_attach", message.pk), {"contact": foreign.pk}, follow=True
     )
-    assert "Choose one of the contacts you can see." in response.content.decode()
+    assert "Choisissez un des contacts que vous voyez." in response.content.decode()
     with tenant_scope(tenant):
         message.refresh_from_db()
         assert message.status == EmailMessage.Status.REVIEW and message.activity_id is None

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from activities.models import Activity, EmailAttachment, EmailMessage, EmailSettings
 from crm import secretbox
@@ -141,11 +142,11 @@ def test_bad_messages_are_stored_safely_or_rejected_without_stopping_the_others(
         assert EmailMessage.objects.filter(subject="Normal", status=EmailMessage.Status.LOGGED).exists()
         assert EmailMessage.objects.filter(subject="MIME cassé").exists()
         big = EmailAttachment.objects.get(filename="plan.png")
-        assert big.content is None and big.size == len(huge) and "too large" in big.skipped_reason
+        assert big.content is None and big.size == len(huge) and "trop volumineuse (30,0\xa0Mio" in big.skipped_reason
         trap = EmailMessage.objects.get(subject="Piège").body_html
         assert "script" not in trap and "onerror" not in trap and "javascript" not in trap and "<p>ok</p>" in trap
     rejected = [entry for entry in log_lines(tenant, mailbox) if entry.action == "rejected"]
-    assert len(rejected) == 1 and "UID 1" in rejected[0].detail and "not a readable e-mail" in rejected[0].detail
+    assert len(rejected) == 1 and "UID 1" in rejected[0].detail and "ce n’est pas un e-mail lisible" in rejected[0].detail
     state = fresh(tenant, mailbox)
     assert state.last_uid == 5 and state.messages_rejected == 1 and state.messages_imported == 4
 
@@ -171,7 +172,7 @@ def test_a_wrong_password_is_shown_and_backs_off(world: dict[str, Any], imap_ser
     result = poll(tenant, mailbox)
     assert result["ran"] is True and result["imported"] == 0
     state = fresh(tenant, mailbox)
-    assert state.last_error == "The server refused the user name or the password."
+    assert state.last_error == "Le serveur a refusé l’identifiant ou le mot de passe."
     assert state.consecutive_failures == 1
     assert before + timedelta(minutes=2) <= state.next_attempt_at <= timezone.now() + timedelta(minutes=2)
     assert state.last_success_at is None
@@ -194,7 +195,7 @@ def test_a_server_down_is_shown_and_backs_off(world: dict[str, Any]) -> None:
     result = poll(tenant, mailbox)
     assert result["ran"] is True
     state = fresh(tenant, mailbox)
-    assert state.last_error.startswith(f"Cannot connect to 127.0.0.1:{port}")
+    assert state.last_error.startswith(f"Impossible de se connecter à 127.0.0.1:{port}")
     assert state.consecutive_failures == 7
     # 2^7 minutes is capped at an hour.
     assert timezone.now() + timedelta(minutes=59) <= state.next_attempt_at <= timezone.now() + timedelta(minutes=61)
@@ -203,7 +204,9 @@ def test_a_server_down_is_shown_and_backs_off(world: dict[str, Any]) -> None:
 def test_an_unreadable_stored_password_is_shown(world: dict[str, Any]) -> None:
     tenant = world["tenant"]
     mailbox = make_mailbox(tenant, None, password_encrypted="not-a-fernet-token")
-    assert poll(tenant, mailbox)["error"] == "The stored password can no longer be read: enter it again."
+    assert poll(tenant, mailbox)["error"] == gettext(
+        "The stored password can no longer be read: enter it again."
+    )  # the same sentence as CalDAV's, translated once
     assert fresh(tenant, mailbox).consecutive_failures == 1
 
 
