@@ -64,7 +64,7 @@ class MailboxAdmin(TenantModelAdmin, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["name", "address", "is_active"]}),
         (_("Server"), {"fields": ["host", "port", "use_ssl", "username", "password", "folder"]}),
-        (_("Sync"), {"fields": readonly_fields}),
+        (_("Sync"), {"fields": tuple(readonly_fields)}),
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:

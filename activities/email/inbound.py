@@ -92,7 +92,7 @@ def _own_addresses(extra: list[str]) -> set[str]:
 def _matching_contacts(addresses: list[str]) -> list[Contact]:
     if not addresses:
         return []
-    found = list(
+    found: list[Contact] = list(
         Contact.objects.annotate(email_lower=Lower("email"))
         .filter(email_lower__in=addresses)
         .select_related("account", "owner")
@@ -187,7 +187,9 @@ def _email_type() -> ActivityType:
     for position, (code, _label, kind, icon) in enumerate(ActivityType.DEFAULTS):
         if code == "email":
             found, _created = ActivityType.objects.get_or_create(
-                tenant=current_tenant(), code=code, defaults={"kind": kind, "icon": icon, "position": position}
+                tenant=current_tenant(),
+                code=code,
+                defaults={"kind": kind, "icon": icon, "position": position},
             )
             return found
     raise LookupError("email")

@@ -58,7 +58,9 @@ def test_a_contacts_mail_is_logged_on_its_timeline(world: dict[str, Any]) -> Non
         assert activity.type.code == "email"
         assert set(activity.contacts.values_list("pk", flat=True)) == {world["alice"].pk, world["bob"].pk}
         assert activity.account_id == world["account"].pk
-        assert activity.owner_id == world["other"].user_id  # nobody of the company sent it: the contact's owner
+        assert (
+            activity.owner_id == world["other"].user_id
+        )  # nobody of the company sent it: the contact's owner
         assert activity.starts_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
         assert activity.subject == "Votre devis"
         assert "voici notre demande" in activity.description
@@ -110,7 +112,9 @@ def test_a_second_delivery_changes_nothing(world: dict[str, Any]) -> None:
         assert EmailMessage.objects.get().subject == "Votre devis"
 
 
-def test_the_same_message_id_in_another_tenant_is_another_message(world: dict[str, Any], other_tenant: Any) -> None:
+def test_the_same_message_id_in_another_tenant_is_another_message(
+    world: dict[str, Any], other_tenant: Any
+) -> None:
     raw = make_mail(message_id="<shared@client.example>")
     assert ingest(world["tenant"], raw).outcome == Outcome.LOGGED
     assert ingest(other_tenant, raw).outcome == Outcome.REVIEW
@@ -120,7 +124,8 @@ def test_a_message_without_message_id_gets_a_stable_one(world: dict[str, Any]) -
     raw = make_mail(message_id=None)
     first = ingest(world["tenant"], raw)
     assert first.outcome == Outcome.LOGGED
-    assert first.message.message_id.startswith("<") and "@sans-message-id.crm>" in first.message.message_id
+    assert first.message.message_id.startswith("<")
+    assert "@sans-message-id.crm>" in first.message.message_id
     assert ingest(world["tenant"], raw).outcome == Outcome.DUPLICATE
 
 
@@ -143,7 +148,11 @@ def test_threading_by_references_then_in_reply_to(world: dict[str, Any]) -> None
 def test_a_forwarded_message_is_matched_on_its_own_headers(world: dict[str, Any]) -> None:
     original = make_mail(sender="Alice <alice@client.example>", to="rep@durand.example", subject="Besoin")
     raw = make_mail(
-        sender="rep@durand.example", to="crm@durand.example", subject="TR: Besoin", text="Pour info", forwarded=original
+        sender="rep@durand.example",
+        to="crm@durand.example",
+        subject="TR: Besoin",
+        text="Pour info",
+        forwarded=original,
     )
     result = ingest(world["tenant"], raw)
     assert result.outcome == Outcome.LOGGED
@@ -154,7 +163,8 @@ def test_a_forwarded_message_is_matched_on_its_own_headers(world: dict[str, Any]
         activity = message.activity
         assert activity.owner_id == world["rep"].user_id  # the member who forwarded it
         assert list(activity.contacts.values_list("pk", flat=True)) == [world["alice"].pk]
-        assert "Pour info" in activity.description and "voici notre demande" in activity.description
+        assert "Pour info" in activity.description
+        assert "voici notre demande" in activity.description
         attachment = EmailAttachment.objects.get()
         assert attachment.content_type == "message/rfc822"
         assert attachment.filename == "Besoin.eml"
@@ -180,7 +190,10 @@ def test_a_forward_by_a_stranger_is_not_trusted(world: dict[str, Any]) -> None:
 
 def test_attachments_are_kept_up_to_the_limit_and_listed_beyond(world: dict[str, Any]) -> None:
     raw = make_mail(
-        attachments=[("petit.pdf", "application/pdf", b"%PDF-" + b"a" * 100), ("gros.bin", "application/zip", b"z" * 5000)]
+        attachments=[
+            ("petit.pdf", "application/pdf", b"%PDF-" + b"a" * 100),
+            ("gros.bin", "application/zip", b"z" * 5000),
+        ]
     )
     ingest(world["tenant"], raw)
     with tenant_scope(world["tenant"]):
@@ -189,7 +202,10 @@ def test_attachments_are_kept_up_to_the_limit_and_listed_beyond(world: dict[str,
         assert bytes(small.content) == b"%PDF-" + b"a" * 100
         assert large.content is None
         assert large.size == 5000
-        assert large.skipped_reason == "trop volumineuse (4,9\xa0Kio, la limite est de 1000\xa0octets par pièce jointe)"
+        assert (
+            large.skipped_reason
+            == "trop volumineuse (4,9\xa0Kio, la limite est de 1000\xa0octets par pièce jointe)"
+        )
 
 
 def test_html_is_sanitised_before_it_is_stored(world: dict[str, Any]) -> None:
@@ -202,10 +218,22 @@ def test_html_is_sanitised_before_it_is_stored(world: dict[str, Any]) -> None:
     )
     result = ingest(world["tenant"], make_mail(html=html))
     stored = result.message.body_html
-    for forbidden in ("script", "alert", "onerror", "onclick", "javascript:", "iframe", "tracker", "<form", "<style", "<input"):
+    for forbidden in (
+        "script",
+        "alert",
+        "onerror",
+        "onclick",
+        "javascript:",
+        "iframe",
+        "tracker",
+        "<form",
+        "<style",
+        "<input",
+    ):
         assert forbidden not in stored, forbidden
     assert "<b>Anne</b>" in stored
-    assert 'href="https://ok.example/"' in stored and 'rel="noopener noreferrer nofollow"' in stored
+    assert 'href="https://ok.example/"' in stored
+    assert 'rel="noopener noreferrer nofollow"' in stored
     assert sanitize_html('<img src="data:image/png;base64,AAAA">') == '<img src="data:image/png;base64,AAAA">'
     assert sanitize_html('<img src="cid:logo">') == "<img>"
 
@@ -225,7 +253,9 @@ def test_an_html_only_message_gets_a_text_description(world: dict[str, Any]) -> 
 def test_absurd_dates_are_clamped(world: dict[str, Any]) -> None:
     future = ingest(world["tenant"], make_mail(date=datetime(2099, 1, 1, tzinfo=UTC)))
     past = ingest(world["tenant"], make_mail(date=datetime(1970, 1, 2, tzinfo=UTC)))
-    broken = ingest(world["tenant"], make_mail(extra_headers={"X-Nothing": "1"}).replace(b"Date: ", b"Date: lundi "))
+    broken = ingest(
+        world["tenant"], make_mail(extra_headers={"X-Nothing": "1"}).replace(b"Date: ", b"Date: lundi ")
+    )
     for result in (future, past, broken):
         assert result.outcome == Outcome.LOGGED
         assert result.message.sent_at.year == datetime.now(tz=UTC).year
@@ -249,7 +279,10 @@ def test_part_handlers_run_after_storing_and_their_failure_is_recorded(world: di
         raw = make_mail(
             sender="rep@durand.example",
             to="alice@client.example",
-            attachments=[("invite.ics", "text/calendar", b"BEGIN:VCALENDAR"), ("x.bin", "application/x-broken", b"x")],
+            attachments=[
+                ("invite.ics", "text/calendar", b"BEGIN:VCALENDAR"),
+                ("x.bin", "application/x-broken", b"x"),
+            ],
         )
         result = ingest(world["tenant"], raw)
     finally:
@@ -261,7 +294,8 @@ def test_part_handlers_run_after_storing_and_their_failure_is_recorded(world: di
     assert seen[0][2].pk == world["rep"].user_id
     with tenant_scope(world["tenant"]):
         message = EmailMessage.objects.get()
-        assert "application/x-broken" in message.error and "fichier illisible" in message.error
+        assert "application/x-broken" in message.error
+        assert "fichier illisible" in message.error
         assert Activity.objects.count() == 1
 
 
@@ -279,10 +313,11 @@ def test_unreadable_input_is_rejected_and_nothing_is_written(world: dict[str, An
 def test_broken_mime_is_stored_safely(world: dict[str, Any]) -> None:
     raw = (
         b"From: alice@client.example\r\nTo: crm@durand.example\r\nSubject: =?utf-8?q?cass=C3=A9?=\r\n"
-        b"Message-ID: <broken@x>\r\nContent-Type: multipart/mixed; boundary=\"nope\"\r\n\r\n"
+        b'Message-ID: <broken@x>\r\nContent-Type: multipart/mixed; boundary="nope"\r\n\r\n'
         b"--nope\r\nContent-Type: text/plain; charset=x-unknown-charset\r\n"
         b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64\x00\r\n"
-        b"--nope\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBE"
+        b'--nope\r\nContent-Type: application/pdf; name="a.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBE"
     )
     result = ingest(world["tenant"], raw)
     assert result.outcome == Outcome.LOGGED
@@ -295,7 +330,8 @@ def test_command_from_a_file(world: dict[str, Any], tmp_path: Path) -> None:
     path.write_bytes(make_mail())
     out = io.StringIO()
     call_command("ingest_email", "--tenant", "durand", str(path), stdout=out)
-    assert "Enregistré sur les contacts : " in out.getvalue() and "Martin" in out.getvalue()
+    assert "Enregistré sur les contacts : " in out.getvalue()
+    assert "Martin" in out.getvalue()
     with tenant_scope(world["tenant"]):
         assert EmailMessage.objects.get().source == EmailMessage.Source.FILE
 
@@ -311,7 +347,7 @@ def test_command_from_stdin(world: dict[str, Any], monkeypatch: pytest.MonkeyPat
 def test_command_rejection_fails(world: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "bad.eml"
     path.write_bytes(b"not an e-mail")
-    with pytest.raises(CommandError, match="Rejeté : ce n’est pas un e-mail lisible"):
+    with pytest.raises(CommandError, match="Rejeté : ce n’est pas un e-mail lisible"):  # noqa: RUF001
         call_command("ingest_email", "--tenant", "durand", str(path))
     with pytest.raises(CommandError, match="Impossible de lire"):
         call_command("ingest_email", "--tenant", "durand", str(tmp_path / "missing.eml"))

@@ -47,12 +47,16 @@ def world(tenant: Any, member: Any) -> dict[str, Any]:
                 to="nouveau@prospect.example",
                 subject="Premier contact",
                 html='<p>Bonjour</p><script>alert("x")</script><a href="javascript:alert(1)">lien</a>',
-                attachments=[("devis.pdf", "application/pdf", b"%PDF-1.4 devis"), ("page.html", "text/html", b"<script>x</script>")],
+                attachments=[
+                    ("devis.pdf", "application/pdf", b"%PDF-1.4 devis"),
+                    ("page.html", "text/html", b"<script>x</script>"),
+                ],
             ),
             source=EmailMessage.Source.DROPBOX,
         )
         logged = email_ingest(raw=make_mail(subject="Question"), source=EmailMessage.Source.DROPBOX)
-    assert review.outcome == Outcome.REVIEW and logged.outcome == Outcome.LOGGED
+    assert review.outcome == Outcome.REVIEW
+    assert logged.outcome == Outcome.LOGGED
     return {
         "tenant": tenant, "admin": admin, "manager": manager, "rep": rep, "outsider": outsider,
         "alice": alice, "review": review.message, "logged": logged.message,
@@ -70,13 +74,17 @@ def test_reviewers_and_the_sender_see_the_queue(world: dict[str, Any]) -> None:
     assert "Premier contact" not in response.content.decode()
 
 
-def test_the_queue_does_not_grow_in_queries(world: dict[str, Any], django_assert_max_num_queries: Any) -> None:
+def test_the_queue_does_not_grow_in_queries(
+    world: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
     tenant = world["tenant"]
     client = login(world["admin"])
     client.get(url(tenant, "email_review:review_list"))
     with tenant_scope(tenant):
         for number in range(15):
-            email_ingest(raw=make_mail(sender=f"x{number}@else.example", to="crm@durand.example"), source="dropbox")
+            email_ingest(
+                raw=make_mail(sender=f"x{number}@else.example", to="crm@durand.example"), source="dropbox"
+            )
     with django_assert_max_num_queries(12):
         response = client.get(url(tenant, "email_review:review_list"))
     assert response.content.decode().count("x1") >= 1
@@ -88,8 +96,10 @@ def test_the_message_page_shows_sanitised_html_and_attachments(world: dict[str, 
     body = response.content.decode()
     assert response.status_code == 200
     assert "<p>Bonjour</p>" in body
-    assert 'alert("x")' not in body and "javascript:alert" not in body
-    assert "devis.pdf" in body and "nouveau@prospect.example" in body
+    assert 'alert("x")' not in body
+    assert "javascript:alert" not in body
+    assert "devis.pdf" in body
+    assert "nouveau@prospect.example" in body
     assert "Premier contact" in body
 
 
@@ -119,10 +129,16 @@ def test_attachment_download_is_an_attachment_never_rendered(world: dict[str, An
     assert html["Content-Type"] == "application/octet-stream"
     assert "sandbox" in html["Content-Security-Policy"]
     # Another message's id with this attachment: not found.
-    assert client.get(url(tenant, "email_review:attachment_download", world["logged"].pk, pdf.pk)).status_code == 404
-    assert login(world["outsider"]).get(
-        url(tenant, "email_review:attachment_download", message.pk, pdf.pk)
-    ).status_code == 404
+    assert (
+        client.get(url(tenant, "email_review:attachment_download", world["logged"].pk, pdf.pk)).status_code
+        == 404
+    )
+    assert (
+        login(world["outsider"])
+        .get(url(tenant, "email_review:attachment_download", message.pk, pdf.pk))
+        .status_code
+        == 404
+    )
 
 
 def test_attach_to_a_contact_logs_it(world: dict[str, Any]) -> None:
@@ -134,11 +150,14 @@ def test_attach_to_a_contact_logs_it(world: dict[str, Any]) -> None:
     assert response.status_code == 302
     with tenant_scope(tenant):
         message.refresh_from_db()
-        assert message.status == EmailMessage.Status.LOGGED and message.review_reason == ""
+        assert message.status == EmailMessage.Status.LOGGED
+        assert message.review_reason == ""
         activity = Activity.objects.get(pk=message.activity_id)
         assert list(activity.contacts.values_list("pk", flat=True)) == [alice.pk]
         assert activity.owner_id == world["rep"].user_id  # the member it came from
-    again = client.post(url(tenant, "email_review:review_attach", message.pk), {"contact": alice.pk}, follow=True)
+    again = client.post(
+        url(tenant, "email_review:review_attach", message.pk), {"contact": alice.pk}, follow=True
+    )
     assert again.status_code == 403  # no longer in the queue: nothing left to review
 
 
@@ -152,7 +171,8 @@ def test_attach_refuses_an_invisible_or_foreign_contact(world: dict[str, Any], o
     assert "Choisissez un des contacts que vous voyez." in response.content.decode()
     with tenant_scope(tenant):
         message.refresh_from_db()
-        assert message.status == EmailMessage.Status.REVIEW and message.activity_id is None
+        assert message.status == EmailMessage.Status.REVIEW
+        assert message.activity_id is None
 
 
 def test_discard_and_who_may_act(world: dict[str, Any]) -> None:
@@ -189,12 +209,17 @@ def test_mailbox_status_page_is_for_the_company_admin(world: dict[str, Any]) -> 
             consecutive_failures=2, messages_imported=7,
         )  # fmt: skip
         SyncLogEntry.objects.create(
-            kind="mailbox", object_id=mailbox.pk, direction="mail", action="rejected", detail="Message UID 4 rejeté"
+            kind="mailbox",
+            object_id=mailbox.pk,
+            direction="mail",
+            action="rejected",
+            detail="Message UID 4 rejeté",
         )
     status_url = url(tenant, "integrations:mailbox_status")
     assert login(world["manager"]).get(status_url).status_code == 403
     body = login(world["admin"]).get(status_url).content.decode()
-    assert "crm@durand.example" in body and "Le serveur a refusé le mot de passe." in body
+    assert "crm@durand.example" in body
+    assert "Le serveur a refusé le mot de passe." in body
     assert "Message UID 4 rejeté" in body
     poll_url = url(tenant, "integrations:mailbox_poll_now", mailbox.pk)
     assert login(world["manager"]).post(poll_url).status_code == 403
@@ -218,8 +243,12 @@ def test_mailbox_admin_password_is_write_only(world: dict[str, Any]) -> None:
         mailbox = Mailbox.objects.get()
         assert secretbox.decrypt(mailbox.password_encrypted) == "s3cret-pw"
     change = client.get(url(tenant, "admin:integrations_mailbox_change", mailbox.pk)).content.decode()
-    assert "s3cret-pw" not in change and mailbox.password_encrypted not in change
-    client.post(url(tenant, "admin:integrations_mailbox_change", mailbox.pk), {**data, "password": "", "name": "B2"})
+    assert "s3cret-pw" not in change
+    assert mailbox.password_encrypted not in change
+    client.post(
+        url(tenant, "admin:integrations_mailbox_change", mailbox.pk), {**data, "password": "", "name": "B2"}
+    )
     with tenant_scope(tenant):
         mailbox.refresh_from_db()
-        assert mailbox.name == "B2" and secretbox.decrypt(mailbox.password_encrypted) == "s3cret-pw"
+        assert mailbox.name == "B2"
+        assert secretbox.decrypt(mailbox.password_encrypted) == "s3cret-pw"

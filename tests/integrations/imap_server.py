@@ -24,7 +24,7 @@ import pytest
 
 DOVECOT = "/usr/sbin/dovecot"
 USER = "dropbox"
-PASSWORD = "secret-dropbox-password"  # noqa: S105 - a test server's password
+PASSWORD = "secret-dropbox-password"
 
 
 def _free_port() -> int:
@@ -171,7 +171,7 @@ def start_server() -> ImapServer:
     port = _free_port()
     config = root / "dovecot.conf"
     config.write_text(_config(root, port))
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary and our own configuration
+    process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     server = ImapServer("127.0.0.1", port, USER, PASSWORD, root, process)

@@ -82,9 +82,13 @@ def test_new_messages_are_imported_once(world: dict[str, Any], imap_server: Imap
         review = EmailMessage.objects.get(subject="Qui ?")
         assert review.status == EmailMessage.Status.REVIEW
     state = fresh(tenant, mailbox)
-    assert state.messages_imported == 2 and state.messages_rejected == 0
-    assert state.last_uid == 2 and state.uid_validity
-    assert state.last_success_at is not None and state.last_error == "" and state.consecutive_failures == 0
+    assert state.messages_imported == 2
+    assert state.messages_rejected == 0
+    assert state.last_uid == 2
+    assert state.uid_validity
+    assert state.last_success_at is not None
+    assert state.last_error == ""
+    assert state.consecutive_failures == 0
     assert [entry.action for entry in log_lines(tenant, mailbox)] == ["created", "created"]
 
     # Due again: a second poll finds nothing new and imports nothing.
@@ -122,7 +126,8 @@ def test_bad_messages_are_stored_safely_or_rejected_without_stopping_the_others(
     imap_server.append(b"\x00\x01garbage that is not an e-mail at all\r\n")
     imap_server.append(
         b"From: alice@client.example\r\nTo: crm@durand.example\r\nSubject: MIME cass\xc3\xa9\r\n"
-        b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=bogus\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=bogus\r\n"
         b"Content-Transfer-Encoding: base64\r\n\r\n%%%not base64\r\n--b\r\nContent-Type: image/png\r\n\r\n"
     )
     huge = b"\x89PNG" + bytes(range(256)) * (30 * 1024 * 1024 // 256)
@@ -130,28 +135,46 @@ def test_bad_messages_are_stored_safely_or_rejected_without_stopping_the_others(
     imap_server.append(
         make_mail(
             subject="Piège",
-            html='<p>ok</p><script>alert(1)</script><img src=x onerror="alert(2)"><a href="javascript:x()">y</a>',
+            html=(
+                '<p>ok</p><script>alert(1)</script><img src=x onerror="alert(2)">'
+                '<a href="javascript:x()">y</a>'
+            ),
         )
     )
     imap_server.append(make_mail(subject="Normal"))
     mailbox = make_mailbox(tenant, imap_server)
 
     result = poll(tenant, mailbox)
-    assert result["imported"] == 4 and result["rejected"] == 1 and result["error"] == ""
+    assert result["imported"] == 4
+    assert result["rejected"] == 1
+    assert result["error"] == ""
     with tenant_scope(tenant):
         assert EmailMessage.objects.filter(subject="Normal", status=EmailMessage.Status.LOGGED).exists()
         assert EmailMessage.objects.filter(subject="MIME cassé").exists()
         big = EmailAttachment.objects.get(filename="plan.png")
-        assert big.content is None and big.size == len(huge) and "trop volumineuse (30,0\xa0Mio" in big.skipped_reason
+        assert big.content is None
+        assert big.size == len(huge)
+        assert "trop volumineuse (30,0\xa0Mio" in big.skipped_reason
         trap = EmailMessage.objects.get(subject="Piège").body_html
-        assert "script" not in trap and "onerror" not in trap and "javascript" not in trap and "<p>ok</p>" in trap
+        assert "script" not in trap
+        assert "onerror" not in trap
+        assert "javascript" not in trap
+        assert "<p>ok</p>" in trap
     rejected = [entry for entry in log_lines(tenant, mailbox) if entry.action == "rejected"]
-    assert len(rejected) == 1 and "UID 1" in rejected[0].detail and "ce n’est pas un e-mail lisible" in rejected[0].detail
+    assert len(rejected) == 1
+    assert "UID 1" in rejected[0].detail
+    assert (
+        "ce n’est pas un e-mail lisible" in rejected[0].detail  # noqa: RUF001
+    )
     state = fresh(tenant, mailbox)
-    assert state.last_uid == 5 and state.messages_rejected == 1 and state.messages_imported == 4
+    assert state.last_uid == 5
+    assert state.messages_rejected == 1
+    assert state.messages_imported == 4
 
 
-def test_uidvalidity_change_reads_again_without_duplicates(world: dict[str, Any], imap_server: ImapServer) -> None:
+def test_uidvalidity_change_reads_again_without_duplicates(
+    world: dict[str, Any], imap_server: ImapServer
+) -> None:
     tenant = world["tenant"]
     imap_server.append(make_mail(subject="Un"))
     mailbox = make_mailbox(tenant, imap_server)
@@ -170,10 +193,12 @@ def test_a_wrong_password_is_shown_and_backs_off(world: dict[str, Any], imap_ser
     mailbox = make_mailbox(tenant, imap_server, password_encrypted=secretbox.encrypt("wrong"))
     before = timezone.now()
     result = poll(tenant, mailbox)
-    assert result["ran"] is True and result["imported"] == 0
+    assert result["ran"] is True
+    assert result["imported"] == 0
     state = fresh(tenant, mailbox)
-    assert state.last_error == "Le serveur a refusé l’identifiant ou le mot de passe."
+    assert state.last_error == "Le serveur a refusé l’identifiant ou le mot de passe."  # noqa: RUF001
     assert state.consecutive_failures == 1
+    assert state.next_attempt_at is not None
     assert before + timedelta(minutes=2) <= state.next_attempt_at <= timezone.now() + timedelta(minutes=2)
     assert state.last_success_at is None
     # Retried once due: the second failure waits 4 minutes.
@@ -182,6 +207,7 @@ def test_a_wrong_password_is_shown_and_backs_off(world: dict[str, Any], imap_ser
     poll(tenant, mailbox)
     state = fresh(tenant, mailbox)
     assert state.consecutive_failures == 2
+    assert state.next_attempt_at is not None
     assert state.next_attempt_at >= timezone.now() + timedelta(minutes=3)
     assert [entry.action for entry in log_lines(tenant, mailbox)] == ["error", "error"]
     with tenant_scope(tenant):
@@ -198,7 +224,12 @@ def test_a_server_down_is_shown_and_backs_off(world: dict[str, Any]) -> None:
     assert state.last_error.startswith(f"Impossible de se connecter à 127.0.0.1:{port}")
     assert state.consecutive_failures == 7
     # 2^7 minutes is capped at an hour.
-    assert timezone.now() + timedelta(minutes=59) <= state.next_attempt_at <= timezone.now() + timedelta(minutes=61)
+    assert state.next_attempt_at is not None
+    assert (
+        timezone.now() + timedelta(minutes=59)
+        <= state.next_attempt_at
+        <= timezone.now() + timedelta(minutes=61)
+    )
 
 
 def test_an_unreadable_stored_password_is_shown(world: dict[str, Any]) -> None:
@@ -212,5 +243,12 @@ def test_an_unreadable_stored_password_is_shown(world: dict[str, Any]) -> None:
 
 def test_backoff_doubles_up_to_an_hour() -> None:
     assert [poller.backoff(n).total_seconds() // 60 for n in (1, 2, 3, 4, 5, 6, 7, 20)] == [
-        2, 4, 8, 16, 32, 60, 60, 60
+        2,
+        4,
+        8,
+        16,
+        32,
+        60,
+        60,
+        60,
     ]

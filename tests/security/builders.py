@@ -615,7 +615,10 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         f"email_review:{name}": {"pk": _pk("email_message")}
         for name in ("message_detail", "review_attach", "review_discard")
     },
-    "email_review:attachment_download": {"pk": _pk("email_message"), "attachment_pk": _pk("email_attachment")},
+    "email_review:attachment_download": {
+        "pk": _pk("email_message"),
+        "attachment_pk": _pk("email_attachment"),
+    },
     "integrations:mailbox_poll_now": {"pk": _pk("integrations.mailbox")},
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
