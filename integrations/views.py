@@ -8,6 +8,8 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +22,6 @@ from crm.roles import Role
 from integrations.mail.poller import mailbox_poll_request
 from integrations.models import Mailbox, SyncLogEntry
 
-LOG_LINES = 60
 LOG_LINES_PER_MAILBOX = 10
 
 
@@ -35,9 +36,17 @@ def mailbox_status(request: TenantRequest) -> HttpResponse:
     _require_admin(request)
     mailboxes = list(Mailbox.objects.order_by("name", "pk"))
     by_mailbox: dict[int, list[SyncLogEntry]] = defaultdict(list)
-    for entry in SyncLogEntry.objects.filter(kind="mailbox").order_by("-at", "-id")[:LOG_LINES]:
-        if len(by_mailbox[entry.object_id]) < LOG_LINES_PER_MAILBOX:
-            by_mailbox[entry.object_id].append(entry)
+    # The latest lines of each mailbox, in one query (a row number per mailbox).
+    recent = (
+        SyncLogEntry.objects.filter(kind="mailbox")
+        .annotate(
+            row=Window(RowNumber(), partition_by=[F("object_id")], order_by=[F("at").desc(), F("id").desc()])
+        )
+        .filter(row__lte=LOG_LINES_PER_MAILBOX)
+        .order_by("-at", "-id")
+    )
+    for entry in recent:
+        by_mailbox[entry.object_id].append(entry)
     settings_row = EmailSettings.objects.first()
     context = {
         "rows": [(mailbox, by_mailbox.get(mailbox.pk, [])) for mailbox in mailboxes],

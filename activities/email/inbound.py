@@ -76,9 +76,16 @@ class IngestResult:
         return _("Rejected: %(reason)s.") % {"reason": self.reason}
 
 
-def _members_by_address() -> dict[str, User]:
-    memberships = Membership.objects.filter(is_active=True).select_related("user")
-    return {membership.user.email.lower(): membership.user for membership in memberships}
+def _members_by_address() -> tuple[dict[str, User], set[str]]:
+    """The active members by address (who may own the activity), and every member's address, former
+    members' too (never matched as a contact)."""
+    memberships = list(Membership.objects.select_related("user"))
+    active = {
+        membership.user.email.lower(): membership.user
+        for membership in memberships
+        if membership.is_active and membership.user.is_active
+    }
+    return active, {membership.user.email.lower() for membership in memberships}
 
 
 def _own_addresses(extra: list[str]) -> set[str]:
@@ -234,7 +241,13 @@ def _description(parsed: ParsedMessage) -> str:
 
 @transaction.atomic
 def _store(
-    parsed: ParsedMessage, *, source: str, max_attachment_bytes: int, own: set[str], members: dict[str, User]
+    parsed: ParsedMessage,
+    *,
+    source: str,
+    max_attachment_bytes: int,
+    own: set[str],
+    members: dict[str, User],
+    member_addresses: set[str],
 ) -> IngestResult:
     now = timezone.now()
     sender_user = members.get(parsed.from_address)
@@ -242,14 +255,16 @@ def _store(
     addresses = parsed.header_addresses
     if forwarded is not None:
         addresses = [*addresses, *[address for address in forwarded.addresses if address not in addresses]]
-    candidates = [address for address in addresses if address not in own and address not in members]
+    candidates = [address for address in addresses if address not in own and address not in member_addresses]
     contacts = _matching_contacts(candidates)
 
     effective_sender = parsed.from_address
     if forwarded is not None and forwarded.from_address:
         effective_sender = forwarded.from_address
     direction = (
-        EmailMessage.Direction.OUTBOUND if effective_sender in members else EmailMessage.Direction.INBOUND
+        EmailMessage.Direction.OUTBOUND
+        if effective_sender in member_addresses
+        else EmailMessage.Direction.INBOUND
     )
     sent_at = clamp_date(parsed.sent_at, now)
     if forwarded is not None and forwarded.sent_at is not None:
@@ -328,13 +343,15 @@ def email_ingest(*, raw: bytes, source: str, own_addresses: list[str] | None = N
         return IngestResult(outcome=Outcome.DUPLICATE, message=existing)
     settings_row = EmailSettings.objects.first()
     limit = settings_row.max_attachment_bytes if settings_row is not None else 10 * 1024 * 1024
+    members, member_addresses = _members_by_address()
     try:
         return _store(
             parsed,
             source=source,
             max_attachment_bytes=limit,
             own=_own_addresses(own_addresses or []),
-            members=_members_by_address(),
+            members=members,
+            member_addresses=member_addresses,
         )
     except ValidationError as error:
         return IngestResult(outcome=Outcome.REJECTED, reason=" ".join(error.messages))

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,7 +31,13 @@ SAFE_DOWNLOAD_TYPES = frozenset(
 )  # fmt: skip
 
 
+def _require_email_access(request: TenantRequest) -> None:
+    if not request.user.has_perm("activities.view_emailmessage"):
+        raise PermissionDenied  # a role without activities (finance): no e-mail exists for it
+
+
 def _message_or_404(request: TenantRequest, pk: int) -> EmailMessage:
+    _require_email_access(request)
     message = (
         review.messages_visible(request.membership)
         .select_related("activity", "sent_by")
@@ -45,6 +52,7 @@ def _message_or_404(request: TenantRequest, pk: int) -> EmailMessage:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def review_list(request: TenantRequest) -> HttpResponse:
+    _require_email_access(request)
     page = keyset_page(
         review.review_queue(request.membership),
         order=("created_at", "id"),
@@ -128,8 +136,6 @@ def attachment_download(request: TenantRequest, pk: int, attachment_pk: int) -> 
     response = HttpResponse(
         bytes(attachment.content), content_type=content_type or "application/octet-stream"
     )
-    from django.utils.http import content_disposition_header
-
     response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -3,6 +3,7 @@ and act, what the actions do, safe rendering, and query counts that do not grow 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -252,3 +253,70 @@ def test_mailbox_admin_password_is_write_only(world: dict[str, Any]) -> None:
         mailbox.refresh_from_db()
         assert mailbox.name == "B2"
         assert secretbox.decrypt(mailbox.password_encrypted) == "s3cret-pw"
+
+
+def test_roles_without_activities_have_no_email_pages(world: dict[str, Any], member: Any) -> None:
+    tenant = world["tenant"]
+    finance = login(member(tenant, Role.FINANCE))
+    assert finance.get(url(tenant, "email_review:review_list")).status_code == 403
+    assert finance.get(url(tenant, "email_review:message_detail", world["review"].pk)).status_code == 403
+
+
+def test_navigation_links(world: dict[str, Any]) -> None:
+    tenant = world["tenant"]
+    queue, status = url(tenant, "email_review:review_list"), url(tenant, "integrations:mailbox_status")
+    admin_home = login(world["admin"]).get(f"/t/{tenant.slug}/").content.decode()
+    rep_home = login(world["rep"]).get(f"/t/{tenant.slug}/").content.decode()
+    assert queue in admin_home
+    assert status in admin_home
+    assert queue in rep_home
+    assert status not in rep_home
+
+
+def test_message_page_queries_do_not_grow(world: dict[str, Any], django_assert_max_num_queries: Any) -> None:
+    tenant = world["tenant"]
+    client = login(world["admin"])
+    first = url(tenant, "email_review:message_detail", world["logged"].pk)
+    client.get(first)
+    with tenant_scope(tenant):
+        for number in range(10):
+            email_ingest(
+                raw=make_mail(
+                    subject=f"Re {number}",
+                    in_reply_to=world["logged"].message_id,
+                    attachments=[(f"f{number}.pdf", "application/pdf", b"%PDF")],
+                ),
+                source="dropbox",
+            )
+    with django_assert_max_num_queries(16):
+        response = client.get(first)
+    assert "Re 9" in response.content.decode()
+
+
+def test_mailbox_status_queries_do_not_grow(
+    world: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    tenant = world["tenant"]
+    client = login(world["admin"])
+    status_url = url(tenant, "integrations:mailbox_status")
+    with tenant_scope(tenant):
+        for number in range(5):
+            mailbox = Mailbox.objects.create(
+                name=f"B{number}", address=f"b{number}@durand.example", host="h", username="u"
+            )
+            for line in range(12):
+                SyncLogEntry.objects.create(
+                    kind="mailbox",
+                    object_id=mailbox.pk,
+                    direction="mail",
+                    action="created",
+                    detail=f"l{line}",
+                )
+    with django_assert_max_num_queries(14):
+        response = client.get(status_url)
+    body = response.content.decode()
+    assert "b4@durand.example" in body
+    # The ten latest lines of every mailbox, the oldest mailbox's too.
+    assert len(re.findall(r"\bl11\b", body)) == 5
+    assert len(re.findall(r"\bl2\b", body)) == 5
+    assert not re.findall(r"\bl[01]\b", body)

@@ -20,7 +20,9 @@ from integrations.models import Mailbox, SyncLogEntry
 from integrations.tasks import mailbox_poll_task, mailbox_sweep
 from tests.accounts.factories import AccountFactory, ContactFactory
 from tests.activities.factories_mailin import make_mail
-from tests.integrations.imap_server import ImapServer, _free_port
+from tests.integrations.imap_server import ImapServer, _free_port, imap_server
+
+__all__ = ["imap_server"]  # the fixture, used by name
 
 pytestmark = pytest.mark.django_db
 

@@ -1,3 +1,0 @@
-from tests.integrations.imap_server import imap_server
-
-__all__ = ["imap_server"]
