@@ -7,6 +7,12 @@ batches, then fetch and store each message in its own transaction together with 
 message that cannot be stored is rejected with its reason in the sync log and counted; it never blocks
 the others. A connection or login failure is written for people to read (last_error), counted, and the
 next attempt is pushed back 2, 4, 8… minutes (at most an hour). Nothing is ever raised out of a poll.
+
+Run by the tenant task (crm.jobs.tenant_task), the poll lives inside the tenant scope's transaction:
+each message's "own transaction" is a savepoint, rolled back alone when that message fails, and the
+whole poll commits once at the end (a worker killed midway leaves last_uid and the messages as they
+were: the next poll reads the same messages again). The lease update also locks the mailbox's row,
+so a second worker polling the same mailbox waits, then finds it no longer due.
 """
 
 from __future__ import annotations
