@@ -22,3 +22,8 @@ class ActivitiesConfig(AppConfig):
 
         mailout_setup.ready()
         # --- end mailout ---
+        # --- mailin (inbound e-mail): navigation to the review queue ---
+        from activities.email import inbound_setup
+
+        inbound_setup.ready()
+        # --- end mailin ---

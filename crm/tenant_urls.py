@@ -34,6 +34,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("activities/", include("activities.urls.timeline")),
     path("email/", include("activities.urls.email")),
+    path("email/", include("activities.urls.email_review")),
+    path("integrations/", include("integrations.urls")),
 ]
 
 handler404 = "crm.views.not_found"

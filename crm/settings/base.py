@@ -311,4 +311,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sent quotes past their validity date become expired (opportunities/quotes/tasks.py), hourly.
     "opportunities-quote-expiry": {"task": "opportunities.quote_expire_all", "schedule": 3600.0},
+    # Inbound e-mail: due dropbox mailboxes polled over IMAP, every two minutes (integrations/tasks.py).
+    "integrations-mailbox-sweep": {"task": "integrations.mailbox_sweep_all", "schedule": 120.0},
 }

@@ -345,6 +345,7 @@ def build_world() -> World:
         objects.update(_quote_objects(tenant_a, a_admin, account))
         objects.update(_activity_objects(a_admin, account, contact))
         objects.update(_mailout_objects(tenant_a, a_admin, contact))
+        objects.update(_mailin_objects(a_rep))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
@@ -443,6 +444,40 @@ def _mailout_objects(tenant: Any, admin: Any, contact: Contact) -> dict[str, Any
         "activities.emailtemplate": template,
         "activities.emailmessage": message,
     }
+def _mailin_objects(rep: Any) -> dict[str, Any]:
+    """A's inbound e-mail waiting for review (with an attachment) and A's dropbox mailbox."""
+    from activities.models import EmailAttachment, EmailMessage
+    from crm import secretbox
+    from integrations.models import Mailbox
+
+    email = EmailMessage.objects.create(
+        direction=EmailMessage.Direction.INBOUND,
+        status=EmailMessage.Status.REVIEW,
+        source=EmailMessage.Source.DROPBOX,
+        message_id=f"<{MARKER.lower()}@{A_EMAIL_DOMAIN}>",
+        thread_key=f"<{MARKER.lower()}@{A_EMAIL_DOMAIN}>",
+        from_address=f"prospect@{A_EMAIL_DOMAIN}",
+        subject=f"{MARKER} Demande",
+        body_text=f"{MARKER} corps",
+        sent_by=rep.user,
+        review_reason=f"no known contact among prospect@{A_EMAIL_DOMAIN}",
+    )
+    attachment = EmailAttachment.objects.create(
+        tenant_id=email.tenant_id,
+        message=email,
+        filename=f"{MARKER}.pdf",
+        content_type="application/pdf",
+        size=12,
+        content=f"{MARKER}".encode(),
+    )
+    mailbox = Mailbox.objects.create(
+        name=f"{MARKER} Boîte",
+        address=f"crm@{A_EMAIL_DOMAIN}",
+        host=f"imap.{A_EMAIL_DOMAIN}",
+        username=f"crm@{A_EMAIL_DOMAIN}",
+        password_encrypted=secretbox.encrypt(f"{MARKER}-password"),
+    )
+    return {"email_message": email, "email_attachment": attachment, "integrations.mailbox": mailbox}
 
 
 def _quote_objects(tenant: Any, admin: Any, account: Account) -> dict[str, Any]:
@@ -630,6 +665,14 @@ ROUTES: dict[str, dict[str, Parameter]] = {
     },
     "activities:timeline": {"kind": _text("account"), "pk": _pk("account")},
     "activities-api:activity-detail": {"pk": _pk("activity")},
+        f"email_review:{name}": {"pk": _pk("email_message")}
+        for name in ("message_detail", "review_attach", "review_discard")
+    },
+    "email_review:attachment_download": {
+        "pk": _pk("email_message"),
+        "attachment_pk": _pk("email_attachment"),
+    },
+    "integrations:mailbox_poll_now": {"pk": _pk("integrations.mailbox")},
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
@@ -691,6 +734,7 @@ ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
         "activities.activity",
         "activities.emailsettings",
         "activities.emailtemplate",
+        "integrations.mailbox",
     )
 }
 
