@@ -182,7 +182,7 @@ def calendar_import(*, membership: Membership, data: bytes, actor: User) -> Impo
             continue
         if event.recurrence:
             result.recurring.append(event.summary or _("(no title)"))
-        fields = {
+        fields: dict[str, Any] = {
             "subject": event.summary or _("(no title)"),
             "starts_at": event.starts_at,
             "duration_minutes": event.duration_minutes,

@@ -184,7 +184,7 @@ def agenda_calendar(request: TenantRequest, view: str = "week") -> HttpResponse:
         viewer=request.membership, owner_ids=[owner.user_id], start=start, end=end, busy_label=_("Busy")
     )
     cells = _cells(items, days, request.tenant, anchor.month if view == "month" else None)
-    user_query = {"user": owner.user_id} if owner.user_id != request.user.pk else {}
+    user_query: dict[str, str] = {"user": str(owner.user_id)} if owner.user_id != request.user.pk else {}
     new_at = datetime.combine(anchor, time(9, 0))
     context = {
         "view": view,
