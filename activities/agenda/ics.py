@@ -251,6 +251,8 @@ def calendar_parse(data: bytes, *, time_zone: str) -> ParsedCalendar:
     for number, component in enumerate(components, start=1):
         try:
             events.append(_event(component, zone))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            errors.append(_("Event %(number)s: it could not be read.") % {"number": number})
         except ValidationError as error:
             label = _text(component, "summary") or _("(no title)")
             errors.extend(

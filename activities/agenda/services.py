@@ -11,11 +11,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact
 from activities.agenda.ics import ParsedEvent, calendar_parse
+from activities.agenda.invitations import OWN_UID_SUFFIX
 from activities.models import Activity, ActivityType, CalendarSettings
 from activities.services.records import ActivityInput, activity_create, activity_types_ensure, activity_update
 from crm.models import Membership, User
@@ -143,6 +143,17 @@ def _description(event: ParsedEvent) -> str:
     return f"{event.description}\n\n{note}\nRRULE:{event.recurrence}".strip()
 
 
+def _foreign_uid(uid: str) -> str:
+    return f"{uid}.imported"[:255]
+
+
+def _keep_sequence(activity: Activity, sequence: int) -> None:
+    """The organiser's SEQUENCE, not ours (activity_update counted one more): their next update is
+    compared with it."""
+    Activity.objects.filter(pk=activity.pk).update(sequence=sequence)
+    activity.sequence = sequence
+
+
 @transaction.atomic
 def calendar_import(*, membership: Membership, data: bytes, actor: User) -> ImportResult:
     """Each VEVENT becomes a planned meeting of the member, matched by UID: a higher SEQUENCE updates
@@ -162,23 +173,36 @@ def calendar_import(*, membership: Membership, data: bytes, actor: User) -> Impo
     meeting_type = next((row for row in activity_types_ensure() if row.code == "meeting"), None)
     if meeting_type is None:  # pragma: no cover - activity_types_ensure creates it
         raise ValidationError(_("The meeting type is missing."))
+    uids = {event.uid for event in parsed.events}
     existing = {
         row.uid: row
         for row in Activity.objects.select_related("type").filter(
-            owner=user, uid__in=[event.uid for event in parsed.events]
+            owner=user, uid__in=uids | {_foreign_uid(uid) for uid in uids}
         )
     }
     contacts = _contacts_by_email(membership, parsed.events)
     result = ImportResult()
     for event in parsed.events:
+        # A UID shaped like the CRM's own is taken as ours only for the member's own meeting (their
+        # feed re-imported); otherwise it is renamed, so that a received file can never pass for a
+        # meeting the CRM organises (and make it send invitations to the contacts).
+        uid = (
+            event.uid
+            if event.uid in existing or not event.uid.endswith(OWN_UID_SUFFIX)
+            else _foreign_uid(event.uid)
+        )
         attendees = [contacts[email] for email in event.attendees if email in contacts]
-        current = existing.get(event.uid)
+        current = existing.get(uid)
         if parsed.method == "CANCEL" or event.status == "CANCELLED":
             if current is not None and current.status != Activity.Status.CANCELLED:
                 activity_update(activity=current, actor=actor, status=Activity.Status.CANCELLED)
+                _keep_sequence(current, event.sequence)
                 result.cancelled += 1
             else:
                 result.unchanged += 1
+            continue
+        if current is not None and event.sequence <= current.sequence:
+            result.unchanged += 1
             continue
         if event.recurrence:
             result.recurring.append(event.summary or _("(no title)"))
@@ -191,15 +215,8 @@ def calendar_import(*, membership: Membership, data: bytes, actor: User) -> Impo
             "description": _description(event),
         }
         if current is not None:
-            if event.sequence <= current.sequence and current.status != Activity.Status.CANCELLED:
-                result.unchanged += 1
-                continue
             activity_update(
-                activity=current,
-                actor=actor,
-                contacts=attendees,
-                status=Activity.Status.PLANNED,
-                **fields,
+                activity=current, actor=actor, contacts=attendees, status=Activity.Status.PLANNED, **fields
             )
             result.updated += 1
         else:
@@ -209,14 +226,12 @@ def calendar_import(*, membership: Membership, data: bytes, actor: User) -> Impo
                     owner=user,
                     status=Activity.Status.PLANNED,
                     contacts=attendees,
-                    uid=event.uid,
+                    uid=uid,
                     **fields,
                 ),
                 actor=actor,
             )
-            existing[event.uid] = current
+            existing[uid] = current
             result.created += 1
-        # The organiser's SEQUENCE, not ours: the next update from them is compared with it.
-        Activity.objects.filter(pk=current.pk).update(sequence=event.sequence, updated_at=timezone.now())
-        current.sequence = event.sequence
+        _keep_sequence(current, event.sequence)
     return result

@@ -248,3 +248,49 @@ def test_an_invitation_received_by_email_is_imported_for_its_member(
     assert nobody is None
     (activity,) = meetings(tenant)
     assert activity.owner_id == me.user_id
+
+
+def test_a_received_uid_shaped_like_ours_cannot_make_the_crm_send_invitations(
+    tenant: Tenant, rep: tuple[Client, Membership], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    client, me = rep
+    with tenant_scope(tenant):
+        ContactFactory(account__owner=me.user, email="anne@client.example")
+    data = ics(
+        vevent(
+            uid="0f2a@crm",
+            start="DTSTART:20991203T090000Z",
+            end="DTEND:20991203T100000Z",
+            extra=("ATTENDEE:mailto:anne@client.example",),
+        )
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, tenant, data)
+
+    assert response.status_code == 302
+    (activity,) = meetings(tenant)
+    assert activity.uid == "0f2a@crm.imported"
+    assert mail.outbox == []
+
+
+def test_a_cancelled_meeting_comes_back_with_a_newer_invitation(
+    tenant: Tenant, rep: tuple[Client, Membership]
+) -> None:
+    client, _me = rep
+    upload(client, tenant, ics(vevent(sequence=0)))
+    upload(client, tenant, ics(vevent(sequence=1), method="CANCEL"))
+    (cancelled,) = meetings(tenant)
+    assert cancelled.status == Activity.Status.CANCELLED
+    assert cancelled.sequence == 1
+
+    upload(client, tenant, ics(vevent(sequence=1, summary="Rejoué")))  # stale: nothing changes
+    assert meetings(tenant)[0].status == Activity.Status.CANCELLED
+
+    upload(client, tenant, ics(vevent(sequence=2, summary="Reprogrammé")))
+    (again,) = meetings(tenant)
+    assert again.status == Activity.Status.PLANNED
+    assert again.subject == "Reprogrammé"
+    assert again.sequence == 2

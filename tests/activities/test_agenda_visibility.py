@@ -141,3 +141,28 @@ def test_team_view_of_someone_without_reports_is_empty(tenant: Tenant, people: d
     body = client_for(people["stranger"]).get(f"/t/{tenant.slug}/agenda/team/").content.decode()
     assert "Négociation" not in body
     assert "Aucune des personnes" in body
+
+
+def test_team_view_query_count_does_not_grow_with_reports_and_meetings(
+    tenant: Tenant,
+    people: dict[str, Membership],
+    member: Callable[..., Membership],
+    django_assert_max_num_queries: Any,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(people["manager"])
+    url = f"/t/{tenant.slug}/agenda/team/?date=2026-12-02"
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for number in range(5):
+        report = member(tenant, manager=people["manager"])
+        for hour in (9, 11, 14):
+            meeting(tenant, report, starts_at=WHEN.replace(hour=hour), subject=f"Visite {number}-{hour}")
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+
+    assert "Visite 4-14" in response.content.decode()
