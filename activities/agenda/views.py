@@ -388,7 +388,8 @@ def agenda_feed(request: HttpRequest, tenant_id: int, feed_id: str, secret: str)
             start=now - timedelta(days=FEED_PAST_DAYS),
             end=now + timedelta(days=FEED_FUTURE_DAYS),
         )
-        base = settings.CRM_BASE_URL.rstrip("/")
+        # Links must be absolute in a calendar app: the configured address, else the one asked.
+        base = settings.CRM_BASE_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/")
         calendar = calendar_new(
             name=f"{member.user.get_full_name()} · {tenant.name}", time_zone=tenant.time_zone
         )
