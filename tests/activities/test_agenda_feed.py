@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -94,7 +95,7 @@ def test_the_feed_is_a_valid_calendar_of_my_meetings_and_calls(
     assert "LOCATION" not in busy
     assert "DESCRIPTION" not in busy
     salon = events["Salon"]
-    first_day = timezone.localtime(whole_day.starts_at).date()
+    first_day = timezone.localtime(whole_day.starts_at, ZoneInfo("Europe/Paris")).date()
     assert salon.decoded("DTSTART") == first_day
     assert isinstance(salon.decoded("DTSTART"), date)
     assert salon.decoded("DTEND") == first_day + timedelta(days=2)
@@ -190,3 +191,17 @@ def test_settings_page_saves_the_sharing(tenant: Tenant, me: Membership) -> None
     assert refused.status_code == 400
     with tenant_scope(tenant):
         assert CalendarSettings.objects.get(user=me.user).sharing == "shared"
+
+
+def test_links_are_absolute_without_a_configured_base_url(
+    tenant: Tenant, me: Membership, settings: Any
+) -> None:
+    settings.CRM_BASE_URL = ""
+    meeting(tenant, me, starts_at=timezone.now() + timedelta(days=1), subject="Sans compte")
+
+    response = Client().get(feed_path(tenant, me))
+
+    (event,) = Calendar.from_ical(response.content).walk("VEVENT")
+    day = timezone.localtime(event.decoded("DTSTART"), ZoneInfo("Europe/Paris")).date().isoformat()
+    assert str(event["URL"]) == f"http://testserver/t/{tenant.slug}/agenda/day/?date={day}"
+    assert str(event["URL"]) in str(event["DESCRIPTION"])
