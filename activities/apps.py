@@ -27,3 +27,8 @@ class ActivitiesConfig(AppConfig):
 
         inbound_setup.ready()
         # --- end mailin ---
+        # --- agenda (activities.agenda): invitations listener, text/calendar mail hook, navigation ---
+        from activities.agenda import setup as agenda_setup
+
+        agenda_setup.ready()
+        # --- end agenda ---

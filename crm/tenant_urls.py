@@ -36,6 +36,7 @@ urlpatterns = [
     path("email/", include("activities.urls.email")),
     path("email/", include("activities.urls.email_review")),
     path("integrations/", include("integrations.urls")),
+    path("agenda/", include("activities.urls.agenda")),
 ]
 
 handler404 = "crm.views.not_found"

@@ -346,6 +346,7 @@ def build_world() -> World:
         objects.update(_activity_objects(a_admin, account, contact))
         objects.update(_mailout_objects(tenant_a, a_admin, contact))
         objects.update(_mailin_objects(a_rep))
+        objects.update(_agenda_objects(a_rep, account))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
@@ -387,6 +388,7 @@ def build_world() -> World:
         A_PHONE,
         A_PHONE_NATIONAL,
         api_key.public_id,
+        objects["agenda.feed_secret"],
         *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 80)),
     ]
     return World(
@@ -478,6 +480,27 @@ def _mailin_objects(rep: Any) -> dict[str, Any]:
         password_encrypted=secretbox.encrypt(f"{MARKER}-password"),
     )
     return {"email_message": email, "email_attachment": attachment, "integrations.mailbox": mailbox}
+def _agenda_objects(a_rep: Membership, account: Account) -> dict[str, Any]:
+    """A's rep with a meeting in their agenda and a secret ICS feed address."""
+    from activities.agenda.services import calendar_feed_regenerate
+    from activities.models import Activity
+    from activities.services.records import ActivityInput, activity_create, activity_types_ensure
+
+    meeting_type = next(row for row in activity_types_ensure() if row.code == "meeting")
+    meeting = activity_create(
+        data=ActivityInput(
+            type=meeting_type,
+            subject=f"{MARKER} Rendez-vous",
+            owner=a_rep.user,
+            starts_at=datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=1),
+            duration_minutes=60,
+            status=Activity.Status.PLANNED,
+            account=account,
+        ),
+        actor=a_rep.user,
+    )
+    settings_row, secret = calendar_feed_regenerate(membership=a_rep)
+    return {"agenda.meeting": meeting, "agenda.calendar_settings": settings_row, "agenda.feed_secret": secret}
 
 
 def _quote_objects(tenant: Any, admin: Any, account: Account) -> dict[str, Any]:
@@ -673,6 +696,13 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         "attachment_pk": _pk("email_attachment"),
     },
     "integrations:mailbox_poll_now": {"pk": _pk("integrations.mailbox")},
+    # The agenda's public feed: A's feed address under B's tenant id must not be found (the feed is
+    # looked up in the tenant of the address only; A's own address is the secret itself).
+    "agenda_feed:feed": {
+        "tenant_id": Parameter(lambda world: world.tenant_b.pk, is_object=False),
+        "feed_id": Parameter(lambda world: world["agenda.calendar_settings"].feed_id),
+        "secret": Parameter(lambda world: world["agenda.feed_secret"], is_object=False),
+    },
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
