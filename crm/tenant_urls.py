@@ -32,6 +32,7 @@ urlpatterns = [
     # The shared layout links these by name inside a tenant too.
     path("i18n/setlang/", set_language, name="set_language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("integrations/calendar/", include("integrations.urls_caldav")),
 ]
 
 handler404 = "crm.views.not_found"

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = _("Integrations")
+
+    def ready(self) -> None:
+        # --- CalDAV calendar sync (integrations/caldav) ---
+        from integrations.caldav import setup as caldav_setup
+
+        caldav_setup.ready()
+        # --- end CalDAV ---

@@ -311,4 +311,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sent quotes past their validity date become expired (opportunities/quotes/tasks.py), hourly.
     "opportunities-quote-expiry": {"task": "opportunities.quote_expire_all", "schedule": 3600.0},
+    # CalDAV calendars due for a sync (periodic pull, retries with backoff): integrations/tasks_caldav.py.
+    "integrations-caldav-sweep": {"task": "integrations.caldav_sweep_all", "schedule": 300.0},
 }
