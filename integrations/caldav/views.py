@@ -74,7 +74,7 @@ def _page(
         if account is not None:
             initial = {"url": account.url, "username": account.username, "is_active": account.is_active}
         form = CalDAVConnectForm(initial=initial)
-    if choice_form is None and calendars:
+    if choice_form is None and account is not None and SESSION_CALENDARS in request.session:
         choice_form = CalendarChoiceForm(
             calendars=calendars, initial={"calendar_url": account.calendar_url if account else ""}
         )
