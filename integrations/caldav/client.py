@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlparse
 from xml.sax.saxutils import escape
 
-import caldav
+from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +74,7 @@ def _status_of(text: str | None) -> int:
 class CalendarClient:
     def __init__(self, *, url: str, username: str, password: str, timeout: int = TIMEOUT_SECONDS) -> None:
         self.url = url
-        self._client = caldav.DAVClient(
+        self._client = DAVClient(
             url=url, username=username, password=password, timeout=timeout, enable_rfc6764=False
         )
 

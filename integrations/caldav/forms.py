@@ -55,4 +55,6 @@ class CalendarChoiceForm(ServiceErrorsMixin, forms.Form):
         choices: list[tuple[str, str]] = [(calendar.url, calendar.name) for calendar in calendars]
         if not any(calendar.name == "CRM" for calendar in calendars):
             choices.append(("", str(_("Create a new calendar named “CRM”"))))
-        self.fields["calendar_url"].choices = choices
+        field = self.fields["calendar_url"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices

@@ -90,7 +90,7 @@ def _moment(value: Any) -> tuple[datetime, bool]:
     raise EventRejected(_("The event's dates cannot be read."))
 
 
-def _text(event: icalendar.Event, name: str) -> str:
+def _text(event: icalendar.cal.Component, name: str) -> str:
     value = event.get(name)
     return str(value).strip() if value is not None else ""
 

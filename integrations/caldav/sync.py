@@ -270,6 +270,7 @@ def _apply(
             defaults={"activity": existing, "etag": "", "synced_version": 0, "deleted_at": None},
         )
         link.activity = existing
+    assert link.activity_id is not None
     activity = Activity.objects.select_related("type").get(pk=link.activity_id)
     if activity.version > link.synced_version:
         crm_time = activity.updated_at
@@ -369,6 +370,7 @@ def _pull_create(
 
 
 def _pull_gone(account: CalDAVAccount, link: CalendarLink, report: SyncReport, now: datetime) -> None:
+    assert link.activity_id is not None  # `absent` holds linked events only
     with transaction.atomic():
         activity = Activity.objects.select_related("type").get(pk=link.activity_id)
         if activity.status != Activity.Status.CANCELLED:

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import caldav
 import icalendar
 import pytest
+from caldav.collection import Calendar
+from caldav.davclient import DAVClient
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -56,8 +57,8 @@ class Setup:
     account: CalDAVAccount
     server: RadicaleServer
 
-    def calendar(self) -> caldav.Calendar:
-        client = caldav.DAVClient(url=self.server.url, username="alice", password=USERS["alice"])
+    def calendar(self) -> Calendar:
+        client = DAVClient(url=self.server.url, username="alice", password=USERS["alice"])
         return client.calendar(url=self.account.calendar_url)
 
     def remote_event(self, uid: str) -> icalendar.Event:
@@ -141,7 +142,8 @@ def _move_on_server(setup: Setup, uid: str, *, delta: timedelta, modified: datet
     resource = setup.calendar().event_by_uid(uid)
     calendar = icalendar.Calendar.from_ical(resource.data)
     event = calendar.walk("VEVENT")[0]
-    start, end = event["DTSTART"].dt, event["DTEND"].dt
+    start: datetime = event["DTSTART"].dt
+    end: datetime = event["DTEND"].dt
     for name, value in (("DTSTART", start + delta), ("DTEND", end + delta)):
         del event[name]
         event.add(name, value)
@@ -154,7 +156,7 @@ def _move_on_server(setup: Setup, uid: str, *, delta: timedelta, modified: datet
 def test_connect_discovers_and_creates_the_crm_calendar(setup: Setup) -> None:
     # given the account connected and the "CRM" calendar chosen (fixture)
     # then the calendar exists on the server, under the user's principal, and the password is encrypted
-    client = caldav.DAVClient(url=setup.server.url, username="alice", password=USERS["alice"])
+    client = DAVClient(url=setup.server.url, username="alice", password=USERS["alice"])
     names = {str(calendar.url): calendar.get_display_name() for calendar in client.principal().calendars()}
     assert names == {setup.account.calendar_url: "CRM"}
     assert setup.account.calendar_url.startswith(setup.server.user_url("alice"))

@@ -9,8 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import caldav
 import pytest
+from caldav.davclient import DAVClient
 from django.test import Client
 from django.utils import timezone
 
@@ -83,7 +83,7 @@ def test_connect_choose_create_and_sync(
     account = _account(tenant)
     names = {
         str(calendar.url): calendar.get_display_name()
-        for calendar in caldav.DAVClient(url=server.url, username="alice", password=USERS["alice"])
+        for calendar in DAVClient(url=server.url, username="alice", password=USERS["alice"])
         .principal()
         .calendars()
     }
