@@ -163,4 +163,7 @@ def changes_for(activity: Activity, event: ParsedEvent) -> dict[str, Any]:
         wanted["status"] = Activity.Status.CANCELLED
     elif activity.status == Activity.Status.CANCELLED:
         wanted["status"] = Activity.Status.PLANNED
-    return {name: value for name, value in wanted.items() if getattr(activity, name) != value}
+    current = {name: getattr(activity, name) for name in wanted}
+    # iCalendar times have no microseconds: a start sent with them comes back without.
+    current["starts_at"] = activity.starts_at.replace(microsecond=0)
+    return {name: value for name, value in wanted.items() if current[name] != value}

@@ -226,10 +226,18 @@ def caldav_due_claim(*, claim_for_minutes: int = 10) -> list[int]:
 def on_activity_change(activity: Activity, change: Change, actor: User | None) -> None:
     """activities.listeners "caldav.push": after commit, queue a sync of the owner's account when the
     activity has something to send (no link yet, or changed since its link's synced version)."""
-    from crm.tenancy import current_tenant_or_none
+    from crm.models import Tenant
+    from crm.tenancy import tenant_scope
 
-    if current_tenant_or_none() is None:
+    tenant = Tenant.objects.filter(pk=activity.tenant_id, is_active=True).first()
+    if tenant is None:
         return
+    # Called after the commit: the database scope of the transaction that wrote is gone with it.
+    with tenant_scope(tenant):
+        _queue_if_needed(activity, change)
+
+
+def _queue_if_needed(activity: Activity, change: Change) -> None:
     account_id = (
         CalDAVAccount.objects.filter(user_id=activity.owner_id, is_active=True)
         .exclude(calendar_url="")

@@ -34,7 +34,6 @@ from integrations.caldav.services import (
     caldav_account_connect,
     caldav_calendar_choose,
     caldav_due_claim,
-    on_activity_change,
 )
 from integrations.models import CalDAVAccount, CalendarLink, SyncLogEntry
 from tests.integrations.radicale_server import USERS, RadicaleServer, radicale_running
@@ -452,18 +451,28 @@ def test_private_activities_are_pushed_as_private(setup: Setup) -> None:
     assert str(setup.remote_event(meeting.uid)["CLASS"]) == "PRIVATE"
 
 
-def test_the_listener_queues_only_what_has_to_be_sent(setup: Setup) -> None:
-    meeting = _meeting(setup)
-    with tenant_scope(setup.tenant):
-        queued_key = f"caldav:queued:{setup.tenant.pk}:{setup.account.pk}"
-        on_activity_change(meeting, "created", setup.user)
-        assert cache.get(queued_key) == "1"
-        cache.delete(queued_key)
+def test_the_listener_queues_only_what_has_to_be_sent(
+    setup: Setup, django_capture_on_commit_callbacks: Any
+) -> None:
+    queued_key = f"caldav:queued:{setup.tenant.pk}:{setup.account.pk}"
+    # a new meeting, once committed: a sync is queued
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = _meeting(setup)
+    assert cache.get(queued_key) == "1"
+    cache.delete(queued_key)
     setup.run()
-    with tenant_scope(setup.tenant):
-        # in sync with its link: nothing queued (the change came from the sync itself)
-        on_activity_change(Activity.objects.get(pk=meeting.pk), "updated", setup.user)
-        assert cache.get(queued_key) is None
+    # a change made on the server and applied by the sync: nothing to send back, nothing queued
+    _move_on_server(
+        setup, meeting.uid, delta=timedelta(hours=1), modified=timezone.now() + timedelta(seconds=5)
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert setup.run().pulled == 1
+    assert len(callbacks) == 1
+    assert cache.get(queued_key) is None
+    # a change made in the CRM: queued
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(setup.tenant):
+        activity_update(activity=meeting, actor=setup.user, location="Nantes")
+    assert cache.get(queued_key) == "1"
 
 
 def test_href_spelling_is_normalised() -> None:
