@@ -190,7 +190,7 @@ def _pull(account: CalDAVAccount, client: CalendarClient, report: SyncReport, no
         for link in CalendarLink.objects.filter(
             account=account,
             deleted_at__isnull=True,
-            activity__isnull=False,
+            activity__owner=account.user,
             activity__starts_at__gte=now - WINDOW_PAST,
             activity__starts_at__lt=now + WINDOW_FUTURE,
         )
@@ -272,6 +272,10 @@ def _apply(
         link.activity = existing
     assert link.activity_id is not None
     activity = Activity.objects.select_related("type").get(pk=link.activity_id)
+    if activity.owner_id != account.user_id:
+        # Given to a colleague since: no longer this calendar's (the push removes the event).
+        CalendarLink.objects.filter(pk=link.pk).update(etag=event.etag)
+        return
     if activity.version > link.synced_version:
         crm_time = activity.updated_at
         server_wins = parsed.last_modified is not None and parsed.last_modified > crm_time
@@ -426,9 +430,16 @@ def _push(account: CalDAVAccount, client: CalendarClient, report: SyncReport, no
             _push_update(account, client, activity, link, report)
         else:
             _push_delete(account, client, link, activity, report, now)
-    # Activities deleted in the CRM: their links lost the activity.
+    # Activities deleted in the CRM (their links lost the activity) or given to a colleague.
     for link in CalendarLink.objects.filter(account=account, activity__isnull=True, deleted_at__isnull=True):
         _push_delete(account, client, link, None, report, now)
+    for link in (
+        CalendarLink.objects.filter(account=account, deleted_at__isnull=True)
+        .exclude(activity__isnull=True)
+        .exclude(activity__owner=account.user)
+        .select_related("activity")
+    ):
+        _push_delete(account, client, link, link.activity, report, now)
 
 
 def _new_href(account: CalDAVAccount, activity: Activity) -> str:
@@ -496,10 +507,18 @@ def _push_delete(
         deleted_at=now, synced_version=activity.version if activity is not None else link.synced_version
     )
     report.pushed += 1
-    if activity is not None:
+    if activity is None:
+        detail = _("An event removed from the calendar (activity deleted in the CRM).")
+    elif activity.owner_id != account.user_id:
+        detail = _("“%(subject)s” removed from the calendar (given to a colleague).") % {
+            "subject": activity.subject
+        }
+    elif activity.status == Activity.Status.CANCELLED:
         detail = _("“%(subject)s” removed from the calendar (cancelled in the CRM).") % {
             "subject": activity.subject
         }
     else:
-        detail = _("An event removed from the calendar (activity deleted in the CRM).")
+        detail = _("“%(subject)s” removed from the calendar (no longer a call or a meeting).") % {
+            "subject": activity.subject
+        }
     _log(account, Direction.TO_SERVER, Action.DELETED, detail, activity)

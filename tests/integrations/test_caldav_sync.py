@@ -30,6 +30,7 @@ from crm.models import Membership, Tenant, User
 from crm.tenancy import tenant_scope
 from integrations.caldav import sync
 from integrations.caldav.client import href_key
+from integrations.caldav.ical import EventRejected, parse_event
 from integrations.caldav.services import (
     caldav_account_connect,
     caldav_calendar_choose,
@@ -478,3 +479,81 @@ def test_the_listener_queues_only_what_has_to_be_sent(
 def test_href_spelling_is_normalised() -> None:
     assert href_key("http://h/alice/a%40b.ics") == "/alice/a@b.ics"
     assert href_key("/alice/a@b.ics") == "/alice/a@b.ics"
+
+
+def test_an_activity_given_to_a_colleague_leaves_the_calendar(
+    setup: Setup, member: Callable[..., Membership]
+) -> None:
+    meeting = _meeting(setup)
+    setup.run()
+    colleague = member(setup.tenant)
+    with tenant_scope(setup.tenant):
+        activity_update(activity=meeting, actor=setup.user, owner=colleague.user)
+    report = setup.run()
+    assert (report.pushed, report.pulled, report.error) == (1, 0, "")
+    assert setup.calendar().events() == []
+    with tenant_scope(setup.tenant):
+        kept = Activity.objects.get(pk=meeting.pk)
+    assert (kept.owner_id, kept.status) == (colleague.user_id, Activity.Status.PLANNED)
+    assert [entry.detail for entry in setup.log(SyncLogEntry.Action.DELETED)] == [
+        "« Rendez-vous Durand » retiré de l'agenda (confié à un collègue)."
+    ]
+
+
+def test_all_day_events_both_ways(setup: Setup) -> None:
+    # a whole-day activity of the CRM is a DATE event on the server
+    day = timezone.localtime(timezone.now() + timedelta(days=5)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    meeting = _meeting(setup, subject="Salon", starts_at=day, duration_minutes=2 * 24 * 60, all_day=True)
+    setup.run()
+    event = setup.remote_event(meeting.uid)
+    assert event["DTSTART"].dt == day.date()
+    assert event["DTEND"].dt == day.date() + timedelta(days=2)
+    # a whole-day event of the server is a whole-day activity
+    other = day.date() + timedelta(days=7)
+    setup.calendar().save_event(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Autre//FR\r\nBEGIN:VEVENT\r\nUID:jour@agenda.example\r\n"
+        f"DTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:{other:%Y%m%d}\r\nSUMMARY:Congés\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert setup.run().pulled == 1
+    with tenant_scope(setup.tenant):
+        created = Activity.objects.get(uid="jour@agenda.example")
+    assert (created.all_day, created.duration_minutes, timezone.localtime(created.starts_at).date()) == (
+        True,
+        24 * 60,
+        other,
+    )
+
+
+def test_events_without_a_start_or_with_unreadable_dates_are_rejected() -> None:
+    without_start = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:x\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    cases = {
+        without_start: "L'événement n'a pas de date de début.",
+        without_start.replace("SUMMARY:x", "DTSTART:2026-13-45T99:00\r\nSUMMARY:x"): (
+            "Les dates de l'événement sont illisibles."
+        ),
+        without_start.replace("SUMMARY:x", "DTSTART:20261201T100000Z\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:x"): (
+            "Les événements récurrents ne sont pas synchronisés avec le CRM."
+        ),
+        "pas du tout de l'iCalendar": "L'événement est illisible (données iCalendar invalides).",
+    }
+    for data, reason in cases.items():
+        with pytest.raises(EventRejected) as raised:
+            parse_event(data)
+        assert str(raised.value) == reason
+
+
+def test_saving_again_without_a_password_keeps_the_stored_one(setup: Setup) -> None:
+    with tenant_scope(setup.tenant):
+        connection = caldav_account_connect(
+            user=setup.user, url=setup.server.url, username="alice", password="", is_active=False
+        )
+    assert connection.account.pk == setup.account.pk
+    assert secretbox.decrypt(connection.account.password_encrypted) == USERS["alice"]
+    assert connection.account.calendar_url == setup.account.calendar_url
+    assert connection.account.is_active is False
