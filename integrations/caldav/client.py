@@ -6,6 +6,7 @@ readable, translated message."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ class CalDAVError(Exception):
         "unreachable": _("The calendar server cannot be reached (address wrong or server down)."),
         "timeout": _("The calendar server did not answer in time."),
         "server": _("The calendar server reported an error (HTTP %(status)s)."),
+        "server_unknown": _("The calendar server reported an error."),
         "protocol": _("The calendar server's answer could not be understood."),
         "not_found": _("The calendar was not found on the server."),
         "conflict": _("The event changed on the server in the meantime."),
@@ -72,7 +74,11 @@ def _status_of(text: str | None) -> int:
 
 
 class CalendarClient:
-    def __init__(self, *, url: str, username: str, password: str, timeout: int = TIMEOUT_SECONDS) -> None:
+    def __init__(self, *, url: str, username: str, password: str, timeout: int | None = None) -> None:
+        from django.conf import settings
+
+        if timeout is None:
+            timeout = getattr(settings, "CALDAV_TIMEOUT_SECONDS", TIMEOUT_SECONDS)
         self.url = url
         self._client = DAVClient(
             url=url, username=username, password=password, timeout=timeout, enable_rfc6764=False
@@ -98,7 +104,11 @@ class CalendarClient:
         except dav_error.NotFoundError as exc:
             raise CalDAVError("not_found", str(exc)) from exc
         except dav_error.DAVError as exc:
-            raise CalDAVError("server", str(exc)) from exc
+            found = re.search(r"\b([45]\d\d)\b", str(exc))
+            status = int(found.group(1)) if found else None
+            if status in (401, 403):
+                raise CalDAVError("auth", str(exc), status=status) from exc
+            raise CalDAVError("server" if status else "server_unknown", str(exc), status=status) from exc
         except TimeoutError as exc:
             raise CalDAVError("timeout", str(exc)) from exc
         except OSError as exc:

@@ -4,9 +4,12 @@ client, as another calendar application would."""
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -557,3 +560,49 @@ def test_saving_again_without_a_password_keeps_the_stored_one(setup: Setup) -> N
     assert secretbox.decrypt(connection.account.password_encrypted) == USERS["alice"]
     assert connection.account.calendar_url == setup.account.calendar_url
     assert connection.account.is_active is False
+
+
+class _FailingHandler(BaseHTTPRequestHandler):
+    def _answer(self) -> None:
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_PROPFIND = do_REPORT = do_PUT = do_DELETE = do_GET = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("failure", ["5xx", "timeout"])
+def test_a_failing_server_is_a_readable_error_with_backoff(setup: Setup, settings: Any, failure: str) -> None:
+    settings.CALDAV_TIMEOUT_SECONDS = 1
+    meeting = _meeting(setup)
+    if failure == "5xx":
+        http = ThreadingHTTPServer(("127.0.0.1", 0), _FailingHandler)
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        port, expected = http.server_address[1], "Le serveur d'agenda a signalé une erreur (HTTP 503)."
+    else:
+        silent = socket.socket()  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(5)
+        port, expected = silent.getsockname()[1], "Le serveur d'agenda n'a pas répondu à temps."
+    try:
+        with tenant_scope(setup.tenant):
+            CalDAVAccount.objects.filter(pk=setup.account.pk).update(
+                url=f"http://127.0.0.1:{port}/",
+                calendar_url=f"http://127.0.0.1:{port}/alice/crm/",
+                consecutive_failures=3,
+            )
+        report = setup.run()
+    finally:
+        if failure == "5xx":
+            http.shutdown()
+        else:
+            silent.close()
+    assert report.error == expected
+    assert setup.account.last_error == expected
+    assert setup.account.consecutive_failures == 4
+    assert setup.account.next_attempt_at - setup.account.last_error_at == timedelta(minutes=8)  # type: ignore[operator]
+    with tenant_scope(setup.tenant):
+        assert not CalendarLink.objects.filter(activity=meeting).exists()
