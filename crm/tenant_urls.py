@@ -37,6 +37,7 @@ urlpatterns = [
     path("email/", include("activities.urls.email_review")),
     path("integrations/", include("integrations.urls")),
     path("agenda/", include("activities.urls.agenda")),
+    path("integrations/calendar/", include("integrations.urls_caldav")),
 ]
 
 handler404 = "crm.views.not_found"

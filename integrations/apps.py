@@ -12,3 +12,8 @@ class IntegrationsConfig(AppConfig):
 
         mailin_setup.ready()
         # --- end mailin ---
+        # --- CalDAV calendar sync (integrations/caldav) ---
+        from integrations.caldav import setup as caldav_setup
+
+        caldav_setup.ready()
+        # --- end CalDAV ---

@@ -313,4 +313,6 @@ CELERY_BEAT_SCHEDULE = {
     "opportunities-quote-expiry": {"task": "opportunities.quote_expire_all", "schedule": 3600.0},
     # Inbound e-mail: due dropbox mailboxes polled over IMAP, every two minutes (integrations/tasks.py).
     "integrations-mailbox-sweep": {"task": "integrations.mailbox_sweep_all", "schedule": 120.0},
+    # CalDAV calendars due for a sync (periodic pull, retries with backoff): integrations/tasks_caldav.py.
+    "integrations-caldav-sweep": {"task": "integrations.caldav_sweep_all", "schedule": 300.0},
 }

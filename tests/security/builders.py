@@ -341,6 +341,7 @@ def build_world() -> World:
                 "leads.businesscalendar": calendar,
             }
         )
+        objects.update(_caldav_objects(tenant_a, a_admin))
         objects.update(_opportunity_objects(tenant_a, a_admin, account, contact))
         objects.update(_quote_objects(tenant_a, a_admin, account))
         objects.update(_activity_objects(a_admin, account, contact))
@@ -501,6 +502,29 @@ def _agenda_objects(a_rep: Membership, account: Account) -> dict[str, Any]:
     )
     settings_row, secret = calendar_feed_regenerate(membership=a_rep)
     return {"agenda.meeting": meeting, "agenda.calendar_settings": settings_row, "agenda.feed_secret": secret}
+def _caldav_objects(tenant: Tenant, admin: Membership) -> dict[str, Any]:
+    """A's admin's calendar account (server address in A's domain) and a line of its sync log."""
+    from crm.secretbox import encrypt
+    from integrations.models import CalDAVAccount, SyncLogEntry
+
+    caldav_account = CalDAVAccount.objects.create(
+        tenant=tenant,
+        id=FIRST_ID + 75,
+        user=admin.user,
+        url=f"https://dav.{A_EMAIL_DOMAIN}/",
+        username=f"directrice@{A_EMAIL_DOMAIN}",
+        password_encrypted=encrypt(f"{MARKER}-motdepasse"),
+        calendar_url=f"https://dav.{A_EMAIL_DOMAIN}/directrice/crm/",
+    )
+    SyncLogEntry.objects.create(
+        tenant=tenant,
+        kind="caldav",
+        object_id=caldav_account.pk,
+        direction=SyncLogEntry.Direction.TO_SERVER,
+        action=SyncLogEntry.Action.CREATED,
+        detail=f"« {MARKER} Rendez-vous » envoyé dans l'agenda.",
+    )
+    return {"caldav_account": caldav_account}
 
 
 def _quote_objects(tenant: Any, admin: Any, account: Account) -> dict[str, Any]:
