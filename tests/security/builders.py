@@ -424,6 +424,8 @@ def _activity_objects(admin: Membership, account: Account, contact: Contact) -> 
         is_private=True,
     )
     return {"activity": activity, "activities.activitytype": activity_type, "activities.activity": activity}
+
+
 def _mailout_objects(tenant: Any, admin: Any, contact: Contact) -> dict[str, Any]:
     """A's e-mail settings, a template and a failed outbound e-mail to A's contact."""
     from activities.models import EmailMessage, EmailSettings, EmailTemplate
@@ -447,6 +449,8 @@ def _mailout_objects(tenant: Any, admin: Any, contact: Contact) -> dict[str, Any
         "activities.emailtemplate": template,
         "activities.emailmessage": message,
     }
+
+
 def _mailin_objects(rep: Any) -> dict[str, Any]:
     """A's inbound e-mail waiting for review (with an attachment) and A's dropbox mailbox."""
     from activities.models import EmailAttachment, EmailMessage
@@ -481,6 +485,8 @@ def _mailin_objects(rep: Any) -> dict[str, Any]:
         password_encrypted=secretbox.encrypt(f"{MARKER}-password"),
     )
     return {"email_message": email, "email_attachment": attachment, "integrations.mailbox": mailbox}
+
+
 def _agenda_objects(a_rep: Membership, account: Account) -> dict[str, Any]:
     """A's rep with a meeting in their agenda and a secret ICS feed address."""
     from activities.agenda.services import calendar_feed_regenerate
@@ -502,6 +508,8 @@ def _agenda_objects(a_rep: Membership, account: Account) -> dict[str, Any]:
     )
     settings_row, secret = calendar_feed_regenerate(membership=a_rep)
     return {"agenda.meeting": meeting, "agenda.calendar_settings": settings_row, "agenda.feed_secret": secret}
+
+
 def _caldav_objects(tenant: Tenant, admin: Membership) -> dict[str, Any]:
     """A's admin's calendar account (server address in A's domain) and a line of its sync log."""
     from crm.secretbox import encrypt
@@ -712,6 +720,7 @@ ROUTES: dict[str, dict[str, Parameter]] = {
     },
     "activities:timeline": {"kind": _text("account"), "pk": _pk("account")},
     "activities-api:activity-detail": {"pk": _pk("activity")},
+    **{
         f"email_review:{name}": {"pk": _pk("email_message")}
         for name in ("message_detail", "review_attach", "review_discard")
     },
