@@ -43,6 +43,7 @@ urlpatterns = [
     path("api/v1/", include("opportunities.quotes.api_urls")),
     path("api/v1/", include("activities.api_urls")),
     path("api/v1/", include("activities.email.api_urls")),
+    path("api/v1/", include("activities.agenda.api_urls")),
     # The agenda's ICS feed, public: the tenant id and the secret of the address (activities.agenda).
     path("ical/", include("activities.urls.agenda_feed")),
     # /t/<slug> without its slash, or any unknown tenant path: CommonMiddleware appends the slash,
