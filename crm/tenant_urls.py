@@ -32,6 +32,8 @@ urlpatterns = [
     # The shared layout links these by name inside a tenant too.
     path("i18n/setlang/", set_language, name="set_language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("notifications/", include("crm.urls_notifications")),
+    path("tasks/", include("activities.urls.tasks")),
 ]
 
 handler404 = "crm.views.not_found"

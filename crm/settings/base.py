@@ -311,4 +311,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sent quotes past their validity date become expired (opportunities/quotes/tasks.py), hourly.
     "opportunities-quote-expiry": {"task": "opportunities.quote_expire_all", "schedule": 3600.0},
+    # Task reminders come due and pending notification e-mails leave (activities/tasks.py), every minute.
+    "activities-minute-sweep": {"task": "activities.minute_sweep_all", "schedule": 60.0},
 }
