@@ -109,6 +109,12 @@ def _prefill(request: TenantRequest) -> dict[str, Any]:
 
 
 def _form_page(request: TenantRequest, form: TaskForm, task: Task | None) -> HttpResponse:
+    if form.is_bound and any(name in form.errors for name in services.RELATED_FIELDS):
+        # A record the member may not see is refused without echoing its id back into the page.
+        form.data = form.data.copy()
+        for name in services.RELATED_FIELDS:
+            if name in form.errors:
+                form.data.pop(name, None)
     return render(
         request,
         "activities/tasks/task_form.html",
