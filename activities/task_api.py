@@ -105,9 +105,9 @@ def _tasks(request: Request) -> QuerySet[Task]:
         if value.isdigit():
             rows = rows.filter(**{f"{name}_id": int(value)})
     for name, lookup in (("due_after", "due_at__gte"), ("due_before", "due_at__lt")):
-        value = params.get(name)
-        if value:
-            moment = parse_datetime(value)
+        given = params.get(name)
+        if given:
+            moment = parse_datetime(given)
             if moment is None:
                 raise ValidationError({name: _("Give a date and time (ISO 8601).")})
             rows = rows.filter(**{lookup: moment})

@@ -70,8 +70,9 @@ def my_tasks(
         rows = rows.filter(assignee_id=membership.user_id)
     if filters.get("kind") in Task.Kind.values:
         rows = rows.filter(kind=filters["kind"])
-    if _int(filters.get("priority")) in Task.Priority.values:
-        rows = rows.filter(priority=_int(filters["priority"]))
+    priority = _int(filters.get("priority"))
+    if priority is not None and priority in Task.Priority.values:
+        rows = rows.filter(priority=priority)
     open_rows = rows.filter(status=Task.Status.OPEN).order_by("due_at", "-priority", "id")
     midnight = end_of_today(now)
     return MyTasks(

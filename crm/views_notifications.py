@@ -70,7 +70,7 @@ class PreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for kind in events.event_kinds():
             self.fields[field_name(kind.name)] = forms.ChoiceField(
-                label=kind.label,
+                label=str(kind.label),
                 choices=NotificationPreference.Channel.choices,
                 initial=channels.get(kind.name, kind.default_channel),
                 widget=forms.RadioSelect,

@@ -98,9 +98,9 @@ def _check(task: Task) -> None:
         errors["assignee"] = _("This person is not an active member of the company.")
     if errors:
         raise ValidationError(errors)
-    if task.contact_id is not None and task.account_id is None:
+    if task.contact is not None and task.account_id is None:
         task.account_id = task.contact.account_id
-    if task.opportunity_id is not None and task.account_id is None:
+    if task.opportunity is not None and task.account_id is None:
         task.account_id = task.opportunity.account_id
 
 

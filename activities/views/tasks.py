@@ -111,10 +111,11 @@ def _prefill(request: TenantRequest) -> dict[str, Any]:
 def _form_page(request: TenantRequest, form: TaskForm, task: Task | None) -> HttpResponse:
     if form.is_bound and any(name in form.errors for name in services.RELATED_FIELDS):
         # A record the member may not see is refused without echoing its id back into the page.
-        form.data = form.data.copy()
+        data = form.data.copy()  # type: ignore[attr-defined]
         for name in services.RELATED_FIELDS:
             if name in form.errors:
-                form.data.pop(name, None)
+                data.pop(name, None)
+        form.data = data
     return render(
         request,
         "activities/tasks/task_form.html",

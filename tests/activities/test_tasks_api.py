@@ -41,12 +41,19 @@ def test_create_list_filter_update_complete_and_delete(tenant: Any, member: Any)
         rep.user.pk, account.pk, "open", admin.user.pk,
     )  # fmt: skip
     listed = api("get", f"/api/v1/tasks/?assignee={rep.user.pk}&status=open", key).json()["results"]
-    ranged = api("get", f"/api/v1/tasks/?due_before={(due + timedelta(days=2)).isoformat().replace('+', '%2B')}", key)
+    ranged = api(
+        "get", f"/api/v1/tasks/?due_before={(due + timedelta(days=2)).isoformat().replace('+', '%2B')}", key
+    )
     assert [row["id"] for row in listed] == [body["id"]]
     assert [row["title"] for row in ranged.json()["results"]] == ["Relancer"]
     assert api("get", "/api/v1/tasks/?due_after=demain", key).status_code == 400
     stale = api("patch", f"/api/v1/tasks/{body['id']}/", key, {"title": "Non", "version": 9})
-    done = api("patch", f"/api/v1/tasks/{body['id']}/", key, {"title": "Relancer vite", "status": "done", "version": 1})
+    done = api(
+        "patch",
+        f"/api/v1/tasks/{body['id']}/",
+        key,
+        {"title": "Relancer vite", "status": "done", "version": 1},
+    )
     assert stale.status_code == 409
     assert (done.status_code, done.json()["status"], done.json()["title"]) == (200, "done", "Relancer vite")
     assert api("delete", f"/api/v1/tasks/{body['id']}/", key).status_code == 204
@@ -60,7 +67,9 @@ def test_bad_input_names_the_fields(tenant: Any, member: Any) -> None:
     response = api("post", "/api/v1/tasks/", key, {"title": "", "priority": 9, "account": 999999})
     assert response.status_code == 400
     assert {"title", "priority", "due_at"} <= set(response.json()["error"]["fields"])
-    missing = api("post", "/api/v1/tasks/", key, {"title": "X", "due_at": timezone.now().isoformat(), "account": 999999})
+    missing = api(
+        "post", "/api/v1/tasks/", key, {"title": "X", "due_at": timezone.now().isoformat(), "account": 999999}
+    )
     assert missing.status_code == 400
     with tenant_scope(tenant):
         assert Task.objects.count() == 0
@@ -96,7 +105,7 @@ def test_notifications_of_the_key_creator_and_mark_read(tenant: Any, member: Any
     with tenant_scope(tenant):
         mine = notifications.notify(user=rep.user, event="task.assigned", key="1", title="À moi")
         notifications.notify(user=rep.user, event="task.assigned", key="2", title="Aussi à moi")
-        theirs = notifications.notify(user=other.user, event="task.assigned", key="3", title="À l’autre")
+        theirs = notifications.notify(user=other.user, event="task.assigned", key="3", title="À l'autre")
     listed = api("get", "/api/v1/notifications/", key).json()["results"]
     assert sorted(row["title"] for row in listed) == ["Aussi à moi", "À moi"]
     read = api("post", f"/api/v1/notifications/{mine.pk}/read/", key)

@@ -29,16 +29,31 @@ def test_create_change_complete_and_reopen_keep_history(tenant: Any, member: Any
     due = timezone.now() + timedelta(days=1)
     with tenant_scope(tenant):
         task = services.task_create(
-            actor=rep.user, assignee=rep.user, title="  Préparer la démo  ", due_at=due, remind_minutes_before=60
+            actor=rep.user,
+            assignee=rep.user,
+            title="  Préparer la démo  ",
+            due_at=due,
+            remind_minutes_before=60,
         )
-        assert (task.title, task.remind_at, task.created_by) == ("Préparer la démo", due - timedelta(hours=1), rep.user)
-        task = services.task_update(task=task, actor=rep.user, expected_version=1, priority=Task.Priority.URGENT)
+        assert (task.title, task.remind_at, task.created_by) == (
+            "Préparer la démo",
+            due - timedelta(hours=1),
+            rep.user,
+        )
+        task = services.task_update(
+            task=task, actor=rep.user, expected_version=1, priority=Task.Priority.URGENT
+        )
         task = services.task_complete(task=task, actor=rep.user)
         assert (task.status, task.version, task.completed_at is not None) == ("done", 3, True)
         task = services.task_reopen(task=task, actor=rep.user)
         assert (task.status, task.completed_at) == ("open", None)
         history = list(task.history.order_by("history_date").values_list("history_user_id", "status"))
-        assert history == [(rep.user.pk, "open"), (rep.user.pk, "open"), (rep.user.pk, "done"), (rep.user.pk, "open")]
+        assert history == [
+            (rep.user.pk, "open"),
+            (rep.user.pk, "open"),
+            (rep.user.pk, "done"),
+            (rep.user.pk, "open"),
+        ]
 
 
 def test_bad_input_is_refused_with_a_message_and_nothing_written(tenant: Any, member: Any) -> None:
@@ -61,7 +76,9 @@ def test_a_task_given_to_someone_else_tells_them_once(
     manager = member(tenant, Role.SALES_MANAGER)
     rep = member(tenant, Role.FIELD_SALES_REP, manager=manager)
     with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
-        task = services.task_create(actor=manager.user, assignee=rep.user, title="Relancer", due_at=timezone.now())
+        task = services.task_create(
+            actor=manager.user, assignee=rep.user, title="Relancer", due_at=timezone.now()
+        )
         services.task_create(actor=rep.user, assignee=rep.user, title="Pour moi", due_at=timezone.now())
     with tenant_scope(tenant):
         notes = list(Notification.objects.values_list("user_id", "event", "url", "in_app", "email_state"))
@@ -82,12 +99,17 @@ def test_a_due_reminder_is_delivered_once_in_the_app_and_by_e_mail(tenant: Any, 
     due = _reminder_task(tenant, rep.user)
     later = _reminder_task(tenant, rep.user, minutes_ago=-30)  # its reminder comes in 30 minutes
     with tenant_scope(tenant):
-        TaskFactory(assignee=rep.user, due_at=timezone.now(), remind_minutes_before=0, status=Task.Status.DONE)
+        TaskFactory(
+            assignee=rep.user, due_at=timezone.now(), remind_minutes_before=0, status=Task.Status.DONE
+        )
 
     first = minute_sweep(tenant_id=tenant.pk)
     second = minute_sweep(tenant_id=tenant.pk)
 
-    assert (first, second) == ({"reminded": 1, "sent": 1, "failed": 0}, {"reminded": 0, "sent": 0, "failed": 0})
+    assert (first, second) == (
+        {"reminded": 1, "sent": 1, "failed": 0},
+        {"reminded": 0, "sent": 0, "failed": 0},
+    )
     with tenant_scope(tenant):
         note = Notification.objects.get()
         assert (note.event, note.key, note.in_app, note.email_state) == (
@@ -127,7 +149,9 @@ def test_the_reminder_follows_the_preference(
     minute_sweep(tenant_id=tenant.pk)
 
     with tenant_scope(tenant):
-        assert list(Notification.objects.values_list("in_app", flat=True)) == ([] if in_app is None else [in_app])
+        assert list(Notification.objects.values_list("in_app", flat=True)) == (
+            [] if in_app is None else [in_app]
+        )
         assert Task.objects.get(pk=task.pk).reminded_at is not None  # handled, even when told nothing
     assert len(mail.outbox) == mails
 
@@ -153,7 +177,9 @@ def test_a_lead_assigned_gives_its_owner_one_follow_up_task(
     dispatcher = member(tenant, Role.SALES_MANAGER)
     rep = member(tenant, Role.FIELD_SALES_REP, manager=dispatcher)
     with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
-        lead = lead_create(tenant=tenant, actor=dispatcher.user, data={"last_name": "Dubois", "company_name": "Bois"})
+        lead = lead_create(
+            tenant=tenant, actor=dispatcher.user, data={"last_name": "Dubois", "company_name": "Bois"}
+        )
         assert lead.owner_id is None  # no rule: the queue
     with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
         lead = lead_assign(lead=lead, actor=dispatcher.user, owner=rep.user)
@@ -161,8 +187,9 @@ def test_a_lead_assigned_gives_its_owner_one_follow_up_task(
         lead_assign(lead=lead, actor=dispatcher.user, owner=rep.user)  # the same assignment again
     with tenant_scope(tenant):
         task = Task.objects.get()
+        expected_key = f"lead.assigned:{lead.pk}:{rep.user.pk}"
         assert (task.assignee_id, task.lead_id, task.kind, task.due_at, task.source_key) == (
-            rep.user.pk, lead.pk, "sales_follow_up", lead.first_contact_due_at, f"lead.assigned:{lead.pk}:{rep.user.pk}",
+            rep.user.pk, lead.pk, "sales_follow_up", lead.first_contact_due_at, expected_key,
         )  # fmt: skip
         assert list(Notification.objects.values_list("user_id", "event", "url")) == [
             (rep.user.pk, "lead.assigned", f"/t/{tenant.slug}/leads/{lead.pk}/")
@@ -218,5 +245,5 @@ def test_assignable_people_are_me_and_my_reports(tenant: Any, member: Any) -> No
 
 
 def test_next_business_day_skips_the_weekend() -> None:
-    friday = timezone.make_aware(datetime.datetime(2026, 11, 27, 10, 0))
+    friday = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
     assert services.next_business_day(friday).date() == datetime.date(2026, 11, 30)

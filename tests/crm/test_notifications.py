@@ -33,14 +33,14 @@ def test_event() -> Any:
     events.unsubscribe("test.happened", handler)
 
 
-def test_subscribers_run_after_the_commit_only(tenant: Any, test_event: Any, django_capture_on_commit_callbacks: Any) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        with tenant_scope(tenant):
-            events.emit("test.happened", thing=1)
-            assert test_event == []
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with tenant_scope(tenant):
-            events.emit("test.happened", thing=2)
+def test_subscribers_run_after_the_commit_only(
+    tenant: Any, test_event: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
+        events.emit("test.happened", thing=1)
+        assert test_event == []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, tenant_scope(tenant):
+        events.emit("test.happened", thing=2)
     assert test_event == [{"thing": 1}]
     assert len(callbacks) == 1  # queued for a commit that did not happen here: never run
 
@@ -94,11 +94,17 @@ def _pending(tenant: Any, user: Any, count: int) -> None:
     with tenant_scope(tenant):
         for index in range(count):
             notifications.notify(
-                user=user, event="test.happened", key=f"n{index}", title=f"Note {index}", url="/t/durand/tasks/"
+                user=user,
+                event="test.happened",
+                key=f"n{index}",
+                title=f"Note {index}",
+                url="/t/durand/tasks/",
             )
 
 
-def test_delivery_e_mails_each_pending_notification_once(tenant: Any, member: Any, test_event: Any, settings: Any) -> None:
+def test_delivery_e_mails_each_pending_notification_once(
+    tenant: Any, member: Any, test_event: Any, settings: Any
+) -> None:
     settings.CRM_BASE_URL = "https://crm.example.com"
     rep = member(tenant, Role.FIELD_SALES_REP)
     _pending(tenant, rep.user, 3)
@@ -200,7 +206,9 @@ def test_the_centre_lists_mine_newest_first_and_marks_read(
     client, rep = client_of(tenant, Role.FIELD_SALES_REP)
     other = member(tenant, Role.FIELD_SALES_REP)
     with tenant_scope(tenant):
-        old = notifications.notify(user=rep.user, event="test.happened", key="1", title="Ancienne", url="/t/durand/tasks/")
+        old = notifications.notify(
+            user=rep.user, event="test.happened", key="1", title="Ancienne", url="/t/durand/tasks/"
+        )
         new = notifications.notify(user=rep.user, event="test.happened", key="2", title="Récente")
         foreign = notifications.notify(user=other.user, event="test.happened", key="3", title="Pas à moi")
     page = client.get("/t/durand/notifications/")
@@ -221,7 +229,9 @@ def test_the_centre_lists_mine_newest_first_and_marks_read(
 def test_an_open_link_never_leaves_the_site(tenant: Any, client_of: Any, test_event: Any) -> None:
     client, rep = client_of(tenant, Role.FIELD_SALES_REP)
     with tenant_scope(tenant):
-        note = notifications.notify(user=rep.user, event="test.happened", key="x", title="X", url="https://evil.example/")
+        note = notifications.notify(
+            user=rep.user, event="test.happened", key="x", title="X", url="https://evil.example/"
+        )
     response = client.post(f"/t/durand/notifications/{note.pk}/read/", {"open": "1"})
     assert response["Location"] == "/t/durand/notifications/"
 
