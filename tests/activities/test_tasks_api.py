@@ -105,7 +105,7 @@ def test_notifications_of_the_key_creator_and_mark_read(tenant: Any, member: Any
     with tenant_scope(tenant):
         mine = notifications.notify(user=rep.user, event="task.assigned", key="1", title="À moi")
         notifications.notify(user=rep.user, event="task.assigned", key="2", title="Aussi à moi")
-        theirs = notifications.notify(user=other.user, event="task.assigned", key="3", title="À l'autre")
+        theirs = notifications.notify(user=other.user, event="task.assigned", key="3", title="Pour le voisin")
     listed = api("get", "/api/v1/notifications/", key).json()["results"]
     assert sorted(row["title"] for row in listed) == ["Aussi à moi", "À moi"]
     read = api("post", f"/api/v1/notifications/{mine.pk}/read/", key)

@@ -105,20 +105,20 @@ def test_filters_and_team_view_of_a_manager(tenant: Any, client_of: Any, member:
     with tenant_scope(tenant):
         TaskFactory(assignee=manager.user, title="La mienne", kind=Task.Kind.INTERNAL)
         TaskFactory(assignee=report.user, title="Celle de mon équipe", priority=Task.Priority.HIGH)
-        TaskFactory(assignee=stranger.user, title="Celle d'un autre")
+        TaskFactory(assignee=stranger.user, title="Celle du voisin")
     mine = client.get("/t/durand/tasks/").content.decode()
     team = client.get("/t/durand/tasks/?assignee=team").content.decode()
     one = client.get(f"/t/durand/tasks/?assignee={report.user.pk}&priority=3").content.decode()
     outsider = client.get(f"/t/durand/tasks/?assignee={stranger.user.pk}").content.decode()
     kind = client.get("/t/durand/tasks/?assignee=team&kind=internal").content.decode()
     assert ("La mienne" in mine, "Celle de mon équipe" in mine) == (True, False)
-    assert ("La mienne" in team, "Celle de mon équipe" in team, "Celle d'un autre" in team) == (
+    assert ("La mienne" in team, "Celle de mon équipe" in team, "Celle du voisin" in team) == (
         True,
         True,
         False,
     )
     assert ("La mienne" in one, "Celle de mon équipe" in one) == (False, True)
-    assert "Celle d'un autre" not in outsider  # not in my team: back to my own tasks
+    assert "Celle du voisin" not in outsider  # not in my team: back to my own tasks
     assert ("La mienne" in kind, "Celle de mon équipe" in kind) == (True, False)
 
 
@@ -294,11 +294,15 @@ def test_lead_contact_and_opportunity_pages_show_their_open_tasks(tenant: Any, c
         contact = ContactFactory(account=opportunity.account, owner=rep.user)
         TaskFactory(assignee=rep.user, lead=lead, title="Tâche de la piste")
         TaskFactory(assignee=rep.user, contact=contact, title="Tâche du contact")
-        TaskFactory(assignee=rep.user, opportunity=opportunity, title="Tâche de l'affaire")
+        TaskFactory(assignee=rep.user, opportunity=opportunity, title="Tâche sur l affaire")
     for path, title, field in (
         (f"/t/durand/leads/{lead.pk}/", "Tâche de la piste", f"lead={lead.pk}"),
         (f"/t/durand/accounts/contacts/{contact.pk}/", "Tâche du contact", f"contact={contact.pk}"),
-        (f"/t/durand/opportunities/{opportunity.pk}/", "Tâche de l'affaire", f"opportunity={opportunity.pk}"),
+        (
+            f"/t/durand/opportunities/{opportunity.pk}/",
+            "Tâche sur l affaire",
+            f"opportunity={opportunity.pk}",
+        ),
     ):
         body = client.get(path).content.decode()
         assert title in body, path
