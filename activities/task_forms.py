@@ -27,7 +27,7 @@ def _reminder_value(minutes: int | None) -> str:
 class TaskForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=Task.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
-    due_date = forms.DateField(label=_("Due date"), widget=DATE)
+    due_date = forms.DateField(label=_("Due date"), widget=DATE, initial=timezone.localdate)
     due_time = forms.TimeField(label=_("Due time"), widget=TIME, initial=time(9, 0))
     priority = forms.TypedChoiceField(
         label=_("Priority"), choices=Task.Priority.choices, coerce=int, initial=Task.Priority.NORMAL
