@@ -251,39 +251,42 @@ def on_task_assigned(*, task_id: int, actor_id: int, version: int = 1) -> None:
 
 
 def on_lead_assigned(*, lead_id: int, owner_id: int, actor_id: int | None = None) -> None:
-    """A follow-up task for the lead's new owner, due by its first-contact deadline (else the next
-    business day), and a notification when someone else gave it. Once per (lead, owner)."""
+    """One follow-up task per lead (`source_key` "lead.assigned:<lead>"), for its owner, due by its
+    first-contact deadline (else the next business day); a reassignment hands the open task over to the
+    new owner. The owner is notified when someone else gave them the lead (once per lead and owner)."""
     from leads.models import Lead
 
     lead = Lead.objects.filter(pk=lead_id, owner_id=owner_id).select_related("owner").first()
     if lead is None or lead.owner is None:
         return  # reassigned or deleted since
     owner = lead.owner
-    key = f"lead.assigned:{lead.pk}:{owner.pk}"
-    if Task.objects.filter(source_key=key).exists():
-        return
+    key = f"lead.assigned:{lead.pk}"
     with translation.override(user_language(owner)):
-        title = _("Contact the lead %(lead)s") % {"lead": lead}
-        due = lead.first_contact_due_at or next_business_day(timezone.now())
-        try:
-            with transaction.atomic():
-                task = task_create(
-                    actor=None,
-                    assignee=owner,
-                    title=title[:200],
-                    due_at=due,
-                    kind=Task.Kind.SALES_FOLLOW_UP,
-                    priority=Task.Priority.HIGH,
-                    lead=lead,
-                    source_key=key,
-                )
-        except IntegrityError:
-            return  # a concurrent delivery of the same event created it
+        task = Task.objects.filter(source_key=key).first()
+        if task is None:
+            try:
+                with transaction.atomic():
+                    task = task_create(
+                        actor=None,
+                        assignee=owner,
+                        title=(_("Contact the lead %(lead)s") % {"lead": lead})[:200],
+                        due_at=lead.first_contact_due_at or next_business_day(timezone.now()),
+                        kind=Task.Kind.SALES_FOLLOW_UP,
+                        priority=Task.Priority.HIGH,
+                        lead=lead,
+                        source_key=key,
+                    )
+            except IntegrityError:
+                return  # a concurrent delivery of the same event created it
+        elif task.status == Task.Status.OPEN and task.assignee_id != owner.pk:
+            task = task_update(task=task, actor=None, assignee=owner)
+        elif task.assignee_id != owner.pk:
+            return  # followed up already; the new owner takes the lead as it is
         if actor_id != owner.pk:
             notify(
                 user=owner,
                 event="lead.assigned",
-                key=key,
+                key=f"{key}:{owner.pk}",
                 title=_("Lead assigned to you: %(lead)s") % {"lead": lead},
                 body=_("A follow-up task is due %(due)s.") % {"due": _when(task.due_at)},
                 url=tenant_path("leads:lead_detail", lead.pk),

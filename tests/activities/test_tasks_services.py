@@ -187,13 +187,36 @@ def test_a_lead_assigned_gives_its_owner_one_follow_up_task(
         lead_assign(lead=lead, actor=dispatcher.user, owner=rep.user)  # the same assignment again
     with tenant_scope(tenant):
         task = Task.objects.get()
-        expected_key = f"lead.assigned:{lead.pk}:{rep.user.pk}"
+        expected_key = f"lead.assigned:{lead.pk}"
         assert (task.assignee_id, task.lead_id, task.kind, task.due_at, task.source_key) == (
             rep.user.pk, lead.pk, "sales_follow_up", lead.first_contact_due_at, expected_key,
         )  # fmt: skip
         assert list(Notification.objects.values_list("user_id", "event", "url")) == [
             (rep.user.pk, "lead.assigned", f"/t/{tenant.slug}/leads/{lead.pk}/")
         ]
+
+
+def test_a_reassigned_lead_hands_its_open_task_over(
+    tenant: Any, member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from leads.services import lead_assign, lead_create
+
+    dispatcher = member(tenant, Role.SALES_MANAGER)
+    first = member(tenant, Role.FIELD_SALES_REP, manager=dispatcher)
+    second = member(tenant, Role.FIELD_SALES_REP, manager=dispatcher)
+    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+        lead = lead_create(
+            tenant=tenant, actor=dispatcher.user, data={"last_name": "Roux", "owner": first.user}
+        )
+    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+        lead_assign(lead=lead, actor=dispatcher.user, owner=second.user)
+    with tenant_scope(tenant):
+        assert list(Task.objects.values_list("assignee_id", "source_key")) == [
+            (second.user.pk, f"lead.assigned:{lead.pk}")
+        ]
+        assert sorted(Notification.objects.values_list("user_id", flat=True)) == sorted(
+            [first.user.pk, second.user.pk]
+        )
 
 
 def test_a_lead_created_with_its_own_owner_gets_a_task_but_no_notification(
