@@ -51,6 +51,8 @@ EDITABLE_FIELDS = (
     "remind_minutes_before",
     *RELATED_FIELDS,
 )
+# Due dates outside these years are typing errors (and times zones had odd offsets before 1911).
+DUE_YEARS = (2000, 2199)
 # Who may give tasks to anyone of the company (others: themselves and the people below them).
 ASSIGN_ANYONE_ROLES = frozenset({Role.TENANT_ADMIN})
 
@@ -87,6 +89,11 @@ def _check(task: Task) -> None:
         errors["title"] = _("Give the task a title.")
     if task.due_at is None:
         errors["due_at"] = _("Give the task a due date and time.")
+    elif not DUE_YEARS[0] <= task.due_at.year <= DUE_YEARS[1]:
+        errors["due_at"] = _("Give a due date between %(first)s and %(last)s.") % {
+            "first": DUE_YEARS[0],
+            "last": DUE_YEARS[1],
+        }
     if task.remind_minutes_before is not None and task.remind_minutes_before > 60 * 24 * 31:
         errors["remind_minutes_before"] = _("A reminder comes at most 31 days before the due time.")
     if (

@@ -270,3 +270,15 @@ def test_assignable_people_are_me_and_my_reports(tenant: Any, member: Any) -> No
 def test_next_business_day_skips_the_weekend() -> None:
     friday = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
     assert services.next_business_day(friday).date() == datetime.date(2026, 11, 30)
+
+
+def test_a_due_date_in_another_age_is_refused(tenant: Any, member: Any) -> None:
+    rep = member(tenant, Role.FIELD_SALES_REP)
+    with tenant_scope(tenant), pytest.raises(ValidationError) as error:
+        services.task_create(
+            actor=rep.user,
+            assignee=rep.user,
+            title="Vieux",
+            due_at=datetime.datetime(47, 8, 12, tzinfo=datetime.UTC),
+        )
+    assert set(error.value.message_dict) == {"due_at"}
