@@ -93,6 +93,8 @@ def notify(
     they want none for this event or this key was already told (idempotent by key)."""
     if not user.is_active:
         return None
+    if url.startswith("//") or not url.startswith(("/", "https://", "http://")):
+        url = ""  # links are ours (tenant_path): anything else is dropped, never rendered as a link
     channel = channel_for(user, event)
     if channel == Channel.NONE:
         return None

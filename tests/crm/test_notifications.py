@@ -276,3 +276,17 @@ def test_preferences_page_saves_a_channel_per_event(tenant: Any, client_of: Any)
 def test_another_tenant_s_centre_is_a_404(tenant: Any, other_tenant: Any, client_of: Any) -> None:
     client, _rep = client_of(tenant, Role.FIELD_SALES_REP)
     assert client.get("/t/martin/notifications/").status_code == 404
+
+
+def test_only_site_paths_and_web_addresses_are_kept_as_links(
+    tenant: Any, member: Any, test_event: Any
+) -> None:
+    rep = member(tenant, Role.FIELD_SALES_REP)
+    with tenant_scope(tenant):
+        for index, url in enumerate(("javascript:alert(1)", "//evil.example/", "/t/durand/tasks/")):
+            notifications.notify(user=rep.user, event="test.happened", key=f"u{index}", title="U", url=url)
+        assert list(Notification.objects.order_by("key").values_list("url", flat=True)) == [
+            "",
+            "",
+            "/t/durand/tasks/",
+        ]
