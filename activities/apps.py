@@ -32,3 +32,8 @@ class ActivitiesConfig(AppConfig):
 
         agenda_setup.ready()
         # --- end agenda ---
+        # --- tasks, reminders and notifications (activities/task_setup.py) ---
+        from activities import task_setup
+
+        task_setup.ready()
+        # --- end of tasks ---

@@ -38,6 +38,8 @@ urlpatterns = [
     path("integrations/", include("integrations.urls")),
     path("agenda/", include("activities.urls.agenda")),
     path("integrations/calendar/", include("integrations.urls_caldav")),
+    path("notifications/", include("crm.urls_notifications")),
+    path("tasks/", include("activities.urls.tasks")),
 ]
 
 handler404 = "crm.views.not_found"

@@ -315,4 +315,6 @@ CELERY_BEAT_SCHEDULE = {
     "integrations-mailbox-sweep": {"task": "integrations.mailbox_sweep_all", "schedule": 120.0},
     # CalDAV calendars due for a sync (periodic pull, retries with backoff): integrations/tasks_caldav.py.
     "integrations-caldav-sweep": {"task": "integrations.caldav_sweep_all", "schedule": 300.0},
+    # Task reminders come due and pending notification e-mails leave (activities/tasks.py), every minute.
+    "activities-minute-sweep": {"task": "activities.minute_sweep_all", "schedule": 60.0},
 }

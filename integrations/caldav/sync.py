@@ -1,4 +1,4 @@
-"""Two-way sync of one user's CalDAV calendar (docs/decisions/0009-calendar-sync.md).
+"""Two-way sync of one user's CalDAV calendar (docs/decisions/0011-calendar-sync.md).
 
 One run, under a per-account Redis lock (two runs of the same account never overlap):
 

@@ -126,6 +126,7 @@ def opportunity_detail(request: TenantRequest, pk: int) -> HttpResponse:
     }
     if tab == "overview":
         context.update(
+            panels=panels_for(request, opportunity),  # other apps' panels (crm.panels): open tasks…
             path=_stage_path(opportunity),
             move_stages=[
                 stage
@@ -144,7 +145,6 @@ def opportunity_detail(request: TenantRequest, pk: int) -> HttpResponse:
                 {"change": change, "amount": money(change.amount, change.currency)}
                 for change in selectors.stage_changes_of(opportunity)[:HISTORY_SIZE]
             ],
-            panels=panels_for(request, opportunity),
             contact_role_form=ContactRoleForm(opportunity=opportunity) if may_change else None,
             product_form=ProductForm() if may_change else None,
         )

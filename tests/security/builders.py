@@ -129,6 +129,27 @@ def _opportunity_objects(
     }
 
 
+def _task_objects(tenant: Tenant, admin: Membership, rep: Membership, account: Account) -> dict[str, Any]:
+    """A's task (about its account, with a reminder) and a notification of its rep."""
+    from activities.models import Task
+    from crm.models import Notification
+
+    task = Task.objects.create(
+        tenant=tenant,
+        id=FIRST_ID + 81,
+        title=f"{MARKER} Tâche",
+        due_at=datetime.datetime(2027, 3, 31, 9, 0, tzinfo=datetime.UTC),
+        assignee=rep.user,
+        created_by=admin.user,
+        account=account,
+        remind_minutes_before=60,
+    )
+    notification = Notification.objects.create(
+        tenant=tenant, id=FIRST_ID + 82, user=rep.user, event="task.assigned", title=f"{MARKER} Notification"
+    )
+    return {"task": task, "notification": notification}
+
+
 def build_world() -> World:
     """Tenant A with distinctive names, emails, SIRETs, phones and ids; tenant B with its own data."""
     tenant_a = TenantFactory(name=f"{MARKER} Holding", slug="alpha")
@@ -348,6 +369,7 @@ def build_world() -> World:
         objects.update(_mailout_objects(tenant_a, a_admin, contact))
         objects.update(_mailin_objects(a_rep))
         objects.update(_agenda_objects(a_rep, account))
+        objects.update(_task_objects(tenant_a, a_admin, a_rep, account))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
@@ -391,6 +413,7 @@ def build_world() -> World:
         api_key.public_id,
         objects["agenda.feed_secret"],
         *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 80)),
+        *(str(FIRST_ID + offset) for offset in (81, 82)),  # the task and the notification
     ]
     return World(
         tenant_a=tenant_a,
@@ -736,6 +759,13 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         "feed_id": Parameter(lambda world: world["agenda.calendar_settings"].feed_id),
         "secret": Parameter(lambda world: world["agenda.feed_secret"], is_object=False),
     },
+    **{
+        f"tasks:{name}": {"pk": _pk("task")}
+        for name in ("task_detail", "task_update", "task_complete", "task_reopen")
+    },
+    "tasks-api:task-detail": {"pk": _pk("task")},
+    "notifications:notification_read": {"pk": _pk("notification")},
+    "tasks-api:notification-read": {"pk": _pk("notification")},
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
