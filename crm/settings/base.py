@@ -272,6 +272,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VatRateEnum": "opportunities.models.catalogue.VatRate",
         "DiscountKindEnum": "opportunities.models.quotes.DiscountKind",
+        "ActivityStatusEnum": "activities.models.core.Activity.Status",
+        "TaskStatusEnum": "activities.models.tasks.Task.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
