@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Contact
 from activities.models import Activity, ActivityType
@@ -58,7 +59,9 @@ class ActivityForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Activity.Outcome.choices, required=False)
     location = forms.CharField(label=_("Location"), max_length=255, required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=pgettext_lazy("activity", "Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     contacts = ContactChoiceField(
         # The message does not repeat the id: it may be another company's.

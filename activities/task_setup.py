@@ -80,6 +80,11 @@ def ready() -> None:
             "tasks:my_tasks", _("My tasks"), permission="activities.view_task", order=5
         )
     )
+    navigation.register(
+        navigation.NavigationEntry(
+            "notifications:notification_preferences", _("Notification preferences"), order=85, menu="user"
+        )
+    )
     for label, field in RECORD_PANELS:
         panels.register(
             panels.RecordPanel(label, "activities/tasks/record_panel.html", record_panel(field), order=50)

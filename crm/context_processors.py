@@ -28,6 +28,7 @@ def tenancy(request: HttpRequest) -> dict[str, Any]:
         "current_tenant": tenant if membership is not None else None,
         "current_membership": membership,
         "navigation": navigation_items(request) if membership is not None else [],
+        "personal_navigation": navigation_items(request, "user") if membership is not None else [],
         "unread_notifications": _UnreadCount(request.user) if membership is not None else 0,
         # The tenant picker lives outside every tenant's URLs; `?choose` shows it even to one-tenant users.
         "switch_tenant_url": "/?choose=1",

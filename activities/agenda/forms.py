@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account, Contact
 from activities.models import ActivityType, CalendarSettings
@@ -49,7 +50,9 @@ class MeetingForm(_ServiceErrorsMixin):
         label=_("Opportunity"), queryset=Opportunity.objects.none(), required=False
     )
     description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=pgettext_lazy("details", "Description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
     is_private = forms.BooleanField(
         label=_("Private"),

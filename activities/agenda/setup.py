@@ -43,3 +43,8 @@ def ready() -> None:
     mail_hooks.register_attachment_handler("text/calendar", calendar_part_received)
     mail_hooks.register_attachment_handler("application/ics", calendar_part_received)
     navigation.register(navigation.NavigationEntry("agenda:calendar", gettext_lazy("Agenda"), order=40))
+    navigation.register(
+        navigation.NavigationEntry(
+            "agenda:settings", gettext_lazy("Agenda sharing and feed"), order=80, menu="user"
+        )
+    )

@@ -241,6 +241,11 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CRM <no-reply@localhost>")
 # The address people open the CRM at, for the links that e-mails carry (empty: links are relative).
 CRM_BASE_URL = env.str("CRM_BASE_URL", default="")
+# CalDAV servers on private networks or this machine (a LAN install, the tests, the demo's Radicale):
+# refused by default, so that no user can make the CRM call the servers of its own network.
+CALDAV_ALLOW_PRIVATE_ADDRESSES = env.bool("CALDAV_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Fernet key of the passwords of IMAP and CalDAV servers (crm.secretbox); derived from SECRET_KEY when empty.
+CRM_SECRETS_KEY = env.str("CRM_SECRETS_KEY", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {

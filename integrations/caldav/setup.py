@@ -13,5 +13,7 @@ def ready() -> None:
 
     listeners.register("caldav.push", on_activity_change)
     navigation.register(
-        navigation.NavigationEntry("caldav:settings", pgettext_lazy("caldav", "Calendar sync"), order=90)
+        navigation.NavigationEntry(
+            "caldav:settings", pgettext_lazy("caldav", "Calendar sync"), order=90, menu="user"
+        )
     )

@@ -77,6 +77,12 @@ def test_my_activity_counts_mine_and_my_teams(tenant: Any, member: Any) -> None:
     home = client.get("/t/durand/")
     widget = next(w for w in home.context["widgets"] if w["template"] == "activities/home_my_activity.html")
     assert widget["my_activity"] == counts
+    # The numbers are on the page, in the manager's row and the team's row.
+    html = home.content.decode()
+    section = html[html.index('id="home-my-activity"') :]
+    section = section[: section.index("</section>")]
+    cells = [cell.split(">")[-1] for cell in section.split("</td>")[:-1]]
+    assert cells == ["1", "1", "1", "2", str(week_calls), "1"]
 
 
 def test_search_finds_subjects_the_member_may_see(tenant: Any, member: Any) -> None:
