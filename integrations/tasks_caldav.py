@@ -10,12 +10,18 @@ from crm.models import Tenant
 from integrations.caldav.services import caldav_due_claim, caldav_sync_dequeued, caldav_sync_enqueue
 from integrations.caldav.sync import account_sync
 
+BUSY_RETRY_SECONDS = 15
+
 
 @tenant_task(name="integrations.caldav_sync")
 def caldav_sync(*, tenant: Tenant, account_id: int) -> dict[str, int | str | bool]:
     """Sync one account (a run of the same account already going on makes this one a no-op)."""
     caldav_sync_dequeued(account_id=account_id)
     report = account_sync(account_id=account_id)
+    if report.busy:
+        # Another run holds the account: what changed meanwhile (a meeting created during that run)
+        # must not wait for the periodic sync, so try again shortly.
+        caldav_sync_enqueue(account_id=account_id, countdown=BUSY_RETRY_SECONDS)
     return {
         "pushed": report.pushed,
         "pulled": report.pulled,

@@ -72,13 +72,13 @@ class ActivityType(TenantOwnedModel):
         "phone-outgoing": "☎",
         "phone-incoming": "☏",
         "mail": "✉",
-        "users": "👥",
+        "users": "◉",
         "presentation": "▶",
-        "video": "🎥",
-        "map-pin": "📍",
-        "file-text": "📝",
+        "video": "▣",
+        "map-pin": "⚑",
+        "file-text": "✎",
     }
-    KIND_GLYPHS: ClassVar[dict[str, str]] = {"call": "☎", "email": "✉", "meeting": "👥", "note": "📝"}
+    KIND_GLYPHS: ClassVar[dict[str, str]] = {"call": "☎", "email": "✉", "meeting": "◉", "note": "✎"}
 
     @property
     def glyph(self) -> str:

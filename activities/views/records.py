@@ -22,7 +22,7 @@ from accounts.forms import active_member_users
 from accounts.models import Account, Contact
 from activities import selectors
 from activities.forms import ActivityForm
-from activities.models import Activity, ActivityType
+from activities.models import Activity, ActivityType, EmailMessage
 from activities.services import ActivityInput, activity_create, activity_delete, activity_update
 from activities.services.records import activity_type_default
 from crm.http import TenantRequest
@@ -110,6 +110,8 @@ def activity_detail(request: TenantRequest, pk: int) -> HttpResponse:
         "may_change": request.user.has_perm("activities.change_activity", activity),
         "may_delete": request.user.has_perm("activities.delete_activity", activity),
         "record_url": record_url(activity),
+        # The e-mail behind an e-mail activity (headers, sanitised HTML, attachments, thread).
+        "email_message": EmailMessage.objects.filter(activity=activity).only("pk", "source").first(),
     }
     return render(request, "activities/activity_detail.html", context)
 

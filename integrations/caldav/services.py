@@ -175,14 +175,15 @@ def _queued_key(tenant_id: int, account_id: int) -> str:
     return f"caldav:queued:{tenant_id}:{account_id}"
 
 
-def caldav_sync_enqueue(*, account_id: int) -> bool:
-    """Queue one sync of the account unless one is already waiting (False then)."""
+def caldav_sync_enqueue(*, account_id: int, countdown: int | None = None) -> bool:
+    """Queue one sync of the account unless one is already waiting (False then); `countdown` delays
+    it a little (a retry while another run holds the account)."""
     from integrations.tasks_caldav import caldav_sync
 
     tenant_id = current_tenant().pk
     if not cache.add(_queued_key(tenant_id, account_id), "1", timeout=QUEUED_SECONDS):
         return False
-    caldav_sync.delay(tenant_id=tenant_id, account_id=account_id)
+    caldav_sync.apply_async(kwargs={"tenant_id": tenant_id, "account_id": account_id}, countdown=countdown)
     return True
 
 

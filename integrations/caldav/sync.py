@@ -82,6 +82,7 @@ class SyncReport:
     rejected: int = 0
     error: str = ""
     skipped: bool = False
+    busy: bool = False  # skipped because another run of the same account holds the lock
 
 
 def backoff(failures: int) -> timedelta:
@@ -102,7 +103,7 @@ def account_sync(*, account_id: int) -> SyncReport:
     same account makes this one return at once (skipped)."""
     key = lock_key(account_id)
     if not cache.add(key, "1", timeout=LOCK_SECONDS):
-        return SyncReport(skipped=True)
+        return SyncReport(skipped=True, busy=True)
     try:
         account = CalDAVAccount.objects.select_related("user").filter(pk=account_id).first()
         if account is None or not account.is_active or not account.calendar_url:

@@ -606,3 +606,27 @@ def test_a_failing_server_is_a_readable_error_with_backoff(setup: Setup, setting
     assert setup.account.next_attempt_at - setup.account.last_error_at == timedelta(minutes=8)  # type: ignore[operator]
     with tenant_scope(setup.tenant):
         assert not CalendarLink.objects.filter(activity=meeting).exists()
+
+
+def test_a_sync_that_finds_the_account_busy_is_queued_again(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A meeting created while a run holds the account (the listener's sync then finds it busy) must not
+    wait for the periodic sync: the busy run queues another one shortly."""
+    from integrations import tasks_caldav
+
+    queued: list[dict[str, Any]] = []
+    monkeypatch.setattr(tasks_caldav.caldav_sync, "apply_async", lambda **options: queued.append(options))
+    with tenant_scope(setup.tenant):
+        cache.add(sync.lock_key(setup.account.pk), "1", timeout=60)
+        try:
+            result = tasks_caldav.caldav_sync.run(tenant_id=setup.tenant.pk, account_id=setup.account.pk)
+        finally:
+            cache.delete(sync.lock_key(setup.account.pk))
+    assert result["skipped"] is True
+    assert queued == [
+        {
+            "kwargs": {"tenant_id": setup.tenant.pk, "account_id": setup.account.pk},
+            "countdown": tasks_caldav.BUSY_RETRY_SECONDS,
+        }
+    ]
