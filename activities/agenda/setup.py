@@ -36,10 +36,14 @@ def calendar_part_received(message: EmailMessage, data: bytes, user: User | None
 
 def ready() -> None:
     from activities import listeners, mail_hooks
+    from activities.agenda.home import today_context
     from activities.agenda.invitations import LISTENER_NAME, invitations_on_change
-    from crm import navigation
+    from crm import home, navigation
 
     listeners.register(LISTENER_NAME, invitations_on_change)
+    home.register(
+        home.HomeWidget(template="activities/agenda/home_today.html", context=today_context, order=1)
+    )
     mail_hooks.register_attachment_handler("text/calendar", calendar_part_received)
     mail_hooks.register_attachment_handler("application/ics", calendar_part_received)
     navigation.register(navigation.NavigationEntry("agenda:calendar", gettext_lazy("Agenda"), order=40))
