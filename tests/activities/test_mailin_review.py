@@ -86,7 +86,7 @@ def test_the_queue_does_not_grow_in_queries(
             email_ingest(
                 raw=make_mail(sender=f"x{number}@else.example", to="crm@durand.example"), source="dropbox"
             )
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(url(tenant, "email_review:review_list"))
     assert response.content.decode().count("x1") >= 1
 
@@ -312,7 +312,7 @@ def test_mailbox_status_queries_do_not_grow(
                     action="created",
                     detail=f"l{line}",
                 )
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = client.get(status_url)
     body = response.content.decode()
     assert "b4@durand.example" in body

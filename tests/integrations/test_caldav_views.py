@@ -47,7 +47,7 @@ def test_the_empty_page_offers_the_connection_form(
     tenant: Tenant, client_of: Callable[..., tuple[Client, Membership]], django_assert_max_num_queries: Any
 ) -> None:
     client, _membership = client_of(tenant)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(URL)
     assert response.status_code == 200
     body = response.content.decode()
@@ -148,7 +148,7 @@ def test_state_and_log_are_shown_with_a_fixed_query_count(
             )
         report = sync.account_sync(account_id=account.pk)
     assert report.pushed == 3
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         body = client.get(URL).content.decode()
     assert body.count("envoyé dans l&#x27;agenda.") == 3
     assert "Événements envoyés" in body
@@ -156,7 +156,7 @@ def test_state_and_log_are_shown_with_a_fixed_query_count(
     server.stop()
     with tenant_scope(tenant):
         sync.account_sync(account_id=account.pk)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         body = client.get(URL).content.decode()
     assert "Dernier passage en échec" in body
     assert "Le serveur d&#x27;agenda est injoignable (adresse erronée ou serveur arrêté)." in body
