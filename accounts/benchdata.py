@@ -53,7 +53,7 @@ ACCOUNT_COLUMNS = [
     "naf_version", "naics_code", "website", "account_type", "revenue_band", "headcount_band", "segment_id",
     "territory_id", "territory_set_by_hand", "origin", "owner_id", "partner_id", "parent_id", "currency",
     "customer_revenue", "estimated_potential", "last_purchase_date", "relationship_status_override",
-    "created_at", "updated_at", "version",
+    "created_at", "updated_at", "version", "last_contacted_at",
 ]  # fmt: skip
 ADDRESS_COLUMNS = [
     "id", "tenant_id", "account_id", "kind", "label", "line1", "line2", "postal_code", "city", "country",
@@ -367,6 +367,7 @@ class TenantAccounts:
             rng.choice(segments) if rng.random() < 0.9 else None, territory_id, False, rng.choice(ORIGINS),
             owner, partner, parent, "EUR", revenue, potential, last_purchase,
             "at_risk" if rng.random() < 0.02 else "", created, modified or created, 2 if modified else 1,
+            None,  # last contact: the activities generator sets it from the account's activities
         ]  # fmt: skip
         chunk.accounts.append(row)
         if modified:

@@ -465,6 +465,7 @@ def _contact_detail(request: TenantRequest, contact: Contact, consent_form: Cons
     from accounts.views_inline import contact_inline_items  # it builds on this module
 
     context["inline"] = contact_inline_items(request, contact, may_change=bool(context["may_change"]))
+    context["panels"] = panels_for(request, contact)
     return render(request, "accounts/contact_detail.html", context)
 
 

@@ -131,9 +131,17 @@ def measure(args: argparse.Namespace, env: dict[str, str]) -> int:
     job_list = [scenario for name, scenario in JOB_SCENARIOS.items() if not wanted or name in wanted]
     concurrencies = [int(value) for value in args.concurrency.split(",") if value.strip()]
 
+    skipped = {
+        scenario.name: note for scenario in http if scenario.unavailable and (note := scenario.unavailable())
+    }
+    for name, note in skipped.items():
+        print(f"[bench] skipped {name}: {note}", flush=True)
+    http = [scenario for scenario in http if scenario.name not in skipped]
+
     context = build_context(args.profile)
     key, full_key = create_api_key(context)
     outcome = report.Report(profile=args.profile, duration=args.duration)
+    outcome.skipped.extend(f"{name}: {note}" for name, note in skipped.items())
     try:
         plans: dict[str, tuple[list[str], float]] = {}
         with tenant_scope(context.tenant):

@@ -49,6 +49,9 @@ class HttpScenario:
     target: str  # "list", "detail", "search" or "api": which latency target applies
     paths: Callable[[Context], list[str]]
     floor: Callable[[Context, list[str]], list[Statement]]
+    # Why the scenario cannot run in this build ("" or None when it can): e.g. its page's URL name does
+    # not exist yet. The runner skips it and says so in the report, instead of failing every request.
+    unavailable: Callable[[], str] | None = None
 
 
 @dataclass(frozen=True)

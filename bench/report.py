@@ -50,6 +50,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     jobs: dict[str, JobResult] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # scenarios that could not run, with the reason
     machine: dict[str, str] = field(default_factory=dict)
     duration: int = 0
 
@@ -109,6 +110,7 @@ def text_table(report: Report) -> str:
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.extend(f"{name}: {_job_line(name, job)}" for name, job in report.jobs.items())
     lines.extend(f"FAILED {failure}" for failure in report.failures)
+    lines.extend(f"SKIPPED {skipped}" for skipped in report.skipped)
     return "\n".join(lines)
 
 
@@ -135,6 +137,7 @@ def markdown(report: Report) -> str:
             [
                 *(f"- {name}: {_job_line(name, job)}" for name, job in report.jobs.items()),
                 *(f"- FAILED {failure}" for failure in report.failures),
+                *(f"- SKIPPED {skipped}" for skipped in report.skipped),
             ]
         )
         or "- (not run)"

@@ -21,6 +21,7 @@ from accounts.models import Account, Address, Contact
 from accounts.views import PAGE_SIZE
 from bench.base import Context, HttpScenario, JobScenario, Statement
 from bench.jobs import duplicate_scan_job, import_job
+from bench.scenarios_activities import SCENARIOS as ACTIVITY_SCENARIOS
 from crm.models import Membership
 from crm.pagination import encode_cursor
 from governance import search
@@ -512,6 +513,7 @@ HTTP_SCENARIOS: dict[str, HttpScenario] = {
         *(_search_scenario(kind) for kind in SEARCH_TERMS),
         HttpScenario("api_list", "API account list", "api", "api", api_list_paths, api_list_floor),
         HttpScenario("api_detail", "API account detail", "api", "api", api_detail_paths, api_detail_floor),
+        *ACTIVITY_SCENARIOS,
     ]
 }
 

@@ -17,6 +17,9 @@ class NavigationEntry:
     label: str | Promise
     permission: str | None = None  # e.g. "accounts.view_account"
     order: int = 100
+    # "main": the menu of the top bar; "user": the user's own menu (their settings: notifications,
+    # agenda sharing, calendar sync), so that the main menu keeps to the work itself.
+    menu: str = "main"
 
 
 _registry: list[NavigationEntry] = [NavigationEntry("crm:home", _("Home"), order=0)]
@@ -28,9 +31,11 @@ def register(entry: NavigationEntry) -> None:
         _registry.sort(key=lambda item: item.order)
 
 
-def navigation_items(request: HttpRequest) -> list[dict[str, object]]:
+def navigation_items(request: HttpRequest, menu: str = "main") -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     for entry in _registry:
+        if entry.menu != menu:
+            continue
         if entry.permission and not request.user.has_perm(entry.permission):
             continue
         try:

@@ -32,6 +32,14 @@ urlpatterns = [
     # The shared layout links these by name inside a tenant too.
     path("i18n/setlang/", set_language, name="set_language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("activities/", include("activities.urls.timeline")),
+    path("email/", include("activities.urls.email")),
+    path("email/", include("activities.urls.email_review")),
+    path("integrations/", include("integrations.urls")),
+    path("agenda/", include("activities.urls.agenda")),
+    path("integrations/calendar/", include("integrations.urls_caldav")),
+    path("notifications/", include("crm.urls_notifications")),
+    path("tasks/", include("activities.urls.tasks")),
 ]
 
 handler404 = "crm.views.not_found"

@@ -41,6 +41,12 @@ urlpatterns = [
     path("forms/", include("leads.public_urls")),
     path("api/v1/", include("opportunities.api_urls")),
     path("api/v1/", include("opportunities.quotes.api_urls")),
+    path("api/v1/", include("activities.api_urls")),
+    path("api/v1/", include("activities.email.api_urls")),
+    path("api/v1/", include("activities.agenda.api_urls")),
+    # The agenda's ICS feed, public: the tenant id and the secret of the address (activities.agenda).
+    path("ical/", include("activities.urls.agenda_feed")),
+    path("api/v1/", include("activities.urls.tasks_api")),
     # /t/<slug> without its slash, or any unknown tenant path: CommonMiddleware appends the slash,
     # and TenantMiddleware answers 404 for tenants the user does not belong to.
     re_path(r"^t/[^/]+/.*$", views.not_found),

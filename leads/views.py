@@ -23,6 +23,7 @@ from crm.history_display import history_entries
 from crm.http import TenantRequest
 from crm.models import User
 from crm.pagination import keyset_page, page_links
+from crm.panels import panels_for
 from leads import selectors, services
 from leads.forms import AssignForm, ConvertForm, DisqualifyForm, LeadForm, QualificationForm
 from leads.models import Lead, LeadSource
@@ -101,6 +102,7 @@ def _detail_context(request: TenantRequest, lead: Lead, **forms: Any) -> dict[st
         or QualificationForm(initial=_qualification_initial(lead)),
         "disqualify_form": forms.get("disqualify_form") or DisqualifyForm(),
         "assign_form": forms.get("assign_form") or AssignForm(initial={"owner": lead.owner_id}),
+        "panels": panels_for(request, lead),
     }
     return context
 

@@ -1,7 +1,7 @@
 """Activities, tasks, e-mails and the agenda (spec 2.3.1 and 2.3.2). One module per part, so that each
 can change without touching the others; everything is importable from `activities.models`."""
 
-from activities.models.agenda import CalendarSettings
+from activities.models.agenda import CalendarSettings, InvitationRecipient
 from activities.models.core import Activity, ActivityContact, ActivityQuerySet, ActivityType
 from activities.models.email import EmailAttachment, EmailMessage, EmailSettings, EmailTemplate
 from activities.models.tasks import Task, TaskQuerySet
@@ -16,6 +16,7 @@ __all__ = [
     "EmailMessage",
     "EmailSettings",
     "EmailTemplate",
+    "InvitationRecipient",
     "Task",
     "TaskQuerySet",
 ]

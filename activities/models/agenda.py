@@ -54,3 +54,28 @@ class CalendarSettings(TenantOwnedModel):
         self.feed_secret_hash = self.hash_secret(secret)
         self.feed_created_at = timezone.now()
         return secret
+
+
+class InvitationRecipient(TenantOwnedModel):
+    """Who was sent an invitation to a meeting the CRM organises, at which SEQUENCE: so that an
+    update reaches every attendee again, a removed attendee and a deleted meeting get their
+    cancellation (the meeting's contact links are gone by then), and nothing is sent twice."""
+
+    activity_uid = models.CharField(max_length=255)
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    sequence = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation recipient")
+        verbose_name_plural = _("invitation recipients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "activity_uid", "email"], name="activities_invitation_recipient_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_uid} · {self.email}"

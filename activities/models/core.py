@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -66,6 +66,23 @@ class ActivityType(TenantOwnedModel):
 
     def __str__(self) -> str:
         return str(self.label)
+
+    # A character per icon name, shown before the type (no icon font: the CSP allows none from outside).
+    GLYPHS: ClassVar[dict[str, str]] = {
+        "phone-outgoing": "☎",
+        "phone-incoming": "☏",
+        "mail": "✉",
+        "users": "◉",
+        "presentation": "▶",
+        "video": "▣",
+        "map-pin": "⚑",
+        "file-text": "✎",
+    }
+    KIND_GLYPHS: ClassVar[dict[str, str]] = {"call": "☎", "email": "✉", "meeting": "◉", "note": "✎"}
+
+    @property
+    def glyph(self) -> str:
+        return self.GLYPHS.get(self.icon) or self.KIND_GLYPHS.get(str(self.kind), "•")
 
     @property
     def label(self) -> Any:

@@ -154,6 +154,40 @@ class EmailMessage(TenantOwnedModel):
         related_name="+",
         verbose_name=_("sent by"),
     )
+    # Outbound (mailout): the records an e-mail was written from, kept on the message itself so that a
+    # failed send (no activity yet) can be retried with the same links.
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead"),
+    )
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opportunity"),
+    )
+    quote = models.ForeignKey(
+        "opportunities.Quote",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("quote"),
+    )
     raw_size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     review_reason = models.CharField(_("reason"), max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)

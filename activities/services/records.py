@@ -27,6 +27,7 @@ from activities import listeners
 from activities.models import Activity, ActivityContact, ActivityType
 from crm.history import set_history_user
 from crm.models import User
+from crm.tenancy import current_tenant
 from governance import search
 
 # Changes that attendees of a meeting must see again (ICS SEQUENCE grows).
@@ -36,15 +37,28 @@ CONTACT_KINDS = frozenset({ActivityType.Kind.CALL, ActivityType.Kind.EMAIL, Acti
 
 def activity_types_ensure() -> list[ActivityType]:
     """The specification's eight types, created once per tenant (idempotent)."""
+    tenant = current_tenant()
     existing = set(ActivityType.objects.values_list("code", flat=True))
     missing = [
-        ActivityType(code=code, kind=kind, icon=icon, position=position)
+        ActivityType(tenant=tenant, code=code, kind=kind, icon=icon, position=position)
         for position, (code, _label, kind, icon) in enumerate(ActivityType.DEFAULTS)
         if code not in existing
     ]
     if missing:
         ActivityType.objects.bulk_create(missing, ignore_conflicts=True)
     return list(ActivityType.objects.all())
+
+
+def activity_type_default() -> ActivityType:
+    """The type a new activity starts from (the first active one), creating the standard types for a
+    tenant that has none yet."""
+    found = ActivityType.objects.filter(is_active=True).order_by("position", "id").first()
+    if found is None:
+        activity_types_ensure()
+        found = ActivityType.objects.filter(is_active=True).order_by("position", "id").first()
+    if found is None:
+        raise ValidationError(_("No active activity type: ask your administrator to add one."))
+    return found
 
 
 @dataclass
@@ -99,7 +113,8 @@ def _effects(activity: Activity, *, actor: User | None) -> None:
         from leads.services.records import lead_log_first_contact
 
         lead = Lead.objects.get(pk=activity.lead_id)
-        if lead.first_contacted_at is None and lead.status != Lead.Status.CONVERTED:
+        # An unqualified or converted lead keeps its history: the call is logged, nothing restarts.
+        if lead.first_contacted_at is None and lead.is_open:
             lead_log_first_contact(lead=lead, actor=actor, at=at)
     contact_ids = list(activity.contact_links.values_list("contact_id", flat=True))
     if contact_ids:
@@ -128,7 +143,11 @@ def _set_contacts(activity: Activity, contacts: list[Any]) -> None:
     current = set(activity.contact_links.values_list("contact_id", flat=True))
     activity.contact_links.filter(contact_id__in=current - wanted).delete()
     ActivityContact.objects.bulk_create(
-        [ActivityContact(activity=activity, contact_id=pk) for pk in wanted - current], ignore_conflicts=True
+        [
+            ActivityContact(tenant_id=activity.tenant_id, activity=activity, contact_id=pk)
+            for pk in wanted - current
+        ],
+        ignore_conflicts=True,
     )
 
 

@@ -241,6 +241,11 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CRM <no-reply@localhost>")
 # The address people open the CRM at, for the links that e-mails carry (empty: links are relative).
 CRM_BASE_URL = env.str("CRM_BASE_URL", default="")
+# CalDAV servers on private networks or this machine (a LAN install, the tests, the demo's Radicale):
+# refused by default, so that no user can make the CRM call the servers of its own network.
+CALDAV_ALLOW_PRIVATE_ADDRESSES = env.bool("CALDAV_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Fernet key of the passwords of IMAP and CalDAV servers (crm.secretbox); derived from SECRET_KEY when empty.
+CRM_SECRETS_KEY = env.str("CRM_SECRETS_KEY", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
@@ -272,6 +277,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VatRateEnum": "opportunities.models.catalogue.VatRate",
         "DiscountKindEnum": "opportunities.models.quotes.DiscountKind",
+        "ActivityStatusEnum": "activities.models.core.Activity.Status",
+        "TaskStatusEnum": "activities.models.tasks.Task.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -311,4 +318,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sent quotes past their validity date become expired (opportunities/quotes/tasks.py), hourly.
     "opportunities-quote-expiry": {"task": "opportunities.quote_expire_all", "schedule": 3600.0},
+    # Inbound e-mail: due dropbox mailboxes polled over IMAP, every two minutes (integrations/tasks.py).
+    "integrations-mailbox-sweep": {"task": "integrations.mailbox_sweep_all", "schedule": 120.0},
+    # CalDAV calendars due for a sync (periodic pull, retries with backoff): integrations/tasks_caldav.py.
+    "integrations-caldav-sweep": {"task": "integrations.caldav_sweep_all", "schedule": 300.0},
+    # Task reminders come due and pending notification e-mails leave (activities/tasks.py), every minute.
+    "activities-minute-sweep": {"task": "activities.minute_sweep_all", "schedule": 60.0},
 }

@@ -12,11 +12,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import identifiers
 from accounts.models import TerritoryRule
 from accounts.services import StaleVersion
 from accounts.territories import territory_among
+from crm import events
 from crm.history import copy_to_history
 from crm.models import Membership, Tenant, User
 from governance import search
@@ -24,6 +26,19 @@ from governance.field_policies import locked_fields
 from leads.models import Lead, LeadConsent
 from leads.services.assignment import assignment_pick, assignment_pick_many
 from leads.services.config import first_contact_deadline, lead_settings
+
+# Told (crm.events) each time a lead gets an owner, on commit: the activities app gives the owner a
+# follow-up task and a notification.
+LEAD_ASSIGNED = "lead.assigned"
+events.register_event(LEAD_ASSIGNED, gettext_lazy("A lead is assigned to me"), "app", order=20)
+
+
+def _announce_assigned(lead: Lead, actor: User | None) -> None:
+    if lead.owner_id is not None:
+        events.emit(
+            LEAD_ASSIGNED, lead_id=lead.pk, owner_id=lead.owner_id, actor_id=actor.pk if actor else None
+        )
+
 
 # What pages, the API and imports may write; status, assignment and SLA columns have their own services.
 LEAD_FIELDS = (
@@ -180,6 +195,7 @@ def lead_create(
     for answer in consents:
         lead_consent_record(lead=lead, answer=answer, actor=actor)
     search.index(lead)
+    _announce_assigned(lead, actor)
     return lead
 
 
@@ -270,6 +286,8 @@ def lead_create_many(
             change_reason=_channel_reason(channel),
         )
         search.index_many(new)
+        for lead in new:
+            _announce_assigned(lead, actor)
     return results
 
 
@@ -335,7 +353,10 @@ def lead_update(
     if current.owner_id != owner_before:
         current.assigned_at = timezone.now() if current.owner_id else None
         current.assignment_rule = None
-    return _save(current, actor=actor, reason=reason)
+    saved = _save(current, actor=actor, reason=reason)
+    if saved.owner_id != owner_before:
+        _announce_assigned(saved, actor)
+    return saved
 
 
 @transaction.atomic
@@ -353,7 +374,9 @@ def lead_assign(*, lead: Lead, actor: User | None, owner: User | None = None) ->
     else:
         _assign_by_rules(current)
         reason = _("Assigned by the rules") if current.owner_id else _("Sent to the queue: no rule matches")
-    return _save(current, actor=actor, reason=reason)
+    saved = _save(current, actor=actor, reason=reason)
+    _announce_assigned(saved, actor)
+    return saved
 
 
 @transaction.atomic

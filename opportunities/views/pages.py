@@ -21,6 +21,7 @@ from crm.http import TenantRequest
 from crm.models import User
 from crm.money import format_money
 from crm.pagination import keyset_page, page_links
+from crm.panels import panels_for
 from crm.saved_views import saved_list_state
 from opportunities import selectors, services
 from opportunities.forms import ContactRoleForm, OpportunityForm, ProductForm
@@ -125,6 +126,7 @@ def opportunity_detail(request: TenantRequest, pk: int) -> HttpResponse:
     }
     if tab == "overview":
         context.update(
+            panels=panels_for(request, opportunity),  # other apps' panels (crm.panels): open tasks…
             path=_stage_path(opportunity),
             move_stages=[
                 stage

@@ -82,7 +82,8 @@ def test_the_home_page_query_count_does_not_grow_with_memberships(
     with tenant_scope(other_tenant):
         MembershipFactory(tenant=other_tenant, user=membership.user)
 
-    with django_assert_max_num_queries(20) as many:
+    # Each home widget costs a fixed number of queries (today's agenda 2, my tasks 2, my activity 1…).
+    with django_assert_max_num_queries(25) as many:
         response = client.get("/t/durand/")
 
     assert response.status_code == 200

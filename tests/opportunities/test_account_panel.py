@@ -84,5 +84,6 @@ def test_roles_without_opportunities_see_no_panel(tenant, member) -> None:
     page = _client(agent).get(f"/t/durand/accounts/{account.pk}/")
 
     assert page.status_code == 200
-    assert page.context["panels"] == []
+    # Other apps' panels (the open tasks) may show; the opportunities' one does not.
+    assert [panel for panel in page.context["panels"] if panel["template"].startswith("opportunities/")] == []
     assert "Affaire confidentielle" not in page.text

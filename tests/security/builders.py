@@ -20,6 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.dedup.models import DuplicateCandidate, DuplicateRules
 from accounts.imports import services as import_services
 from accounts.models import Account, Address, Contact, Segment, TerritoryRule
+from activities.models import Activity
 from crm.admin_site import tenant_admin
 from crm.models import Membership, SavedView, Tenant
 from crm.roles import Role
@@ -126,6 +127,27 @@ def _opportunity_objects(
         "opportunities.lossreason": LossReason.objects.order_by("position").first(),
         "opportunities.pipelinesettings": PipelineSettings.objects.create(tenant=tenant),
     }
+
+
+def _task_objects(tenant: Tenant, admin: Membership, rep: Membership, account: Account) -> dict[str, Any]:
+    """A's task (about its account, with a reminder) and a notification of its rep."""
+    from activities.models import Task
+    from crm.models import Notification
+
+    task = Task.objects.create(
+        tenant=tenant,
+        id=FIRST_ID + 81,
+        title=f"{MARKER} Tâche",
+        due_at=datetime.datetime(2027, 3, 31, 9, 0, tzinfo=datetime.UTC),
+        assignee=rep.user,
+        created_by=admin.user,
+        account=account,
+        remind_minutes_before=60,
+    )
+    notification = Notification.objects.create(
+        tenant=tenant, id=FIRST_ID + 82, user=rep.user, event="task.assigned", title=f"{MARKER} Notification"
+    )
+    return {"task": task, "notification": notification}
 
 
 def build_world() -> World:
@@ -340,8 +362,14 @@ def build_world() -> World:
                 "leads.businesscalendar": calendar,
             }
         )
+        objects.update(_caldav_objects(tenant_a, a_admin))
         objects.update(_opportunity_objects(tenant_a, a_admin, account, contact))
         objects.update(_quote_objects(tenant_a, a_admin, account))
+        objects.update(_activity_objects(a_admin, account, contact))
+        objects.update(_mailout_objects(tenant_a, a_admin, contact))
+        objects.update(_mailin_objects(a_rep))
+        objects.update(_agenda_objects(a_rep, account))
+        objects.update(_task_objects(tenant_a, a_admin, a_rep, account))
         search.index_many(
             [
                 Account.objects.get(pk=account.pk),
@@ -349,6 +377,7 @@ def build_world() -> World:
                 Opportunity.objects.select_related("account", "stage").get(pk=objects["opportunity"].pk),
                 *Contact.objects.select_related("account").filter(pk__in=[contact.pk, other_contact.pk]),
                 *Lead.objects.all(),
+                *Activity.objects.select_related("type").all(),
             ]
         )
     with tenant_scope(tenant_b):
@@ -382,7 +411,9 @@ def build_world() -> World:
         A_PHONE,
         A_PHONE_NATIONAL,
         api_key.public_id,
+        objects["agenda.feed_secret"],
         *(str(pk) for pk in range(FIRST_ID, FIRST_ID + 80)),
+        *(str(FIRST_ID + offset) for offset in (81, 82)),  # the task and the notification
     ]
     return World(
         tenant_a=tenant_a,
@@ -396,6 +427,135 @@ def build_world() -> World:
         objects=objects,
         secret_values=secret_values,
     )
+
+
+def _activity_objects(admin: Membership, account: Account, contact: Contact) -> dict[str, Any]:
+    """A's own activity type and a private activity on A's account with A's contact."""
+    from tests.activities.factories import ActivityFactory, ActivityTypeFactory
+
+    activity_type = ActivityTypeFactory(
+        id=FIRST_ID + 75, code="alpha-visite", name=f"{MARKER} Visite", kind="meeting"
+    )
+    activity = ActivityFactory(
+        id=FIRST_ID + 74,
+        type=activity_type,
+        subject=f"{MARKER} Rendez-vous",
+        description=f"{MARKER} compte rendu",
+        owner=admin.user,
+        account=account,
+        contacts=[contact],
+        is_private=True,
+    )
+    return {"activity": activity, "activities.activitytype": activity_type, "activities.activity": activity}
+
+
+def _mailout_objects(tenant: Any, admin: Any, contact: Contact) -> dict[str, Any]:
+    """A's e-mail settings, a template and a failed outbound e-mail to A's contact."""
+    from activities.models import EmailMessage, EmailSettings, EmailTemplate
+
+    template = EmailTemplate.objects.create(
+        tenant=tenant, code="alpha", name=f"{MARKER} Modèle", subject=f"{MARKER} objet", body="Bonjour"
+    )
+    message = EmailMessage.objects.create(
+        tenant=tenant, direction=EmailMessage.Direction.OUTBOUND, status=EmailMessage.Status.FAILED,
+        message_id=f"<alpha@{A_EMAIL_DOMAIN}>", from_address=f"ventes@{A_EMAIL_DOMAIN}",
+        to_addresses=[f"client@{A_EMAIL_DOMAIN}"], subject=f"{MARKER} e-mail", body_text=f"{MARKER} texte",
+        template=template, sent_by=admin.user, contact=contact, error="ConnectionRefusedError",
+    )  # fmt: skip
+    return {
+        "activities.emailsettings": EmailSettings.objects.create(
+            tenant=tenant,
+            sender_name=f"{MARKER} Ventes",
+            sender_address=f"ventes@{A_EMAIL_DOMAIN}",
+            signature=f"{MARKER} signature",
+        ),
+        "activities.emailtemplate": template,
+        "activities.emailmessage": message,
+    }
+
+
+def _mailin_objects(rep: Any) -> dict[str, Any]:
+    """A's inbound e-mail waiting for review (with an attachment) and A's dropbox mailbox."""
+    from activities.models import EmailAttachment, EmailMessage
+    from crm import secretbox
+    from integrations.models import Mailbox
+
+    email = EmailMessage.objects.create(
+        direction=EmailMessage.Direction.INBOUND,
+        status=EmailMessage.Status.REVIEW,
+        source=EmailMessage.Source.DROPBOX,
+        message_id=f"<{MARKER.lower()}@{A_EMAIL_DOMAIN}>",
+        thread_key=f"<{MARKER.lower()}@{A_EMAIL_DOMAIN}>",
+        from_address=f"prospect@{A_EMAIL_DOMAIN}",
+        subject=f"{MARKER} Demande",
+        body_text=f"{MARKER} corps",
+        sent_by=rep.user,
+        review_reason=f"no known contact among prospect@{A_EMAIL_DOMAIN}",
+    )
+    attachment = EmailAttachment.objects.create(
+        tenant_id=email.tenant_id,
+        message=email,
+        filename=f"{MARKER}.pdf",
+        content_type="application/pdf",
+        size=12,
+        content=f"{MARKER}".encode(),
+    )
+    mailbox = Mailbox.objects.create(
+        name=f"{MARKER} Boîte",
+        address=f"crm@{A_EMAIL_DOMAIN}",
+        host=f"imap.{A_EMAIL_DOMAIN}",
+        username=f"crm@{A_EMAIL_DOMAIN}",
+        password_encrypted=secretbox.encrypt(f"{MARKER}-password"),
+    )
+    return {"email_message": email, "email_attachment": attachment, "integrations.mailbox": mailbox}
+
+
+def _agenda_objects(a_rep: Membership, account: Account) -> dict[str, Any]:
+    """A's rep with a meeting in their agenda and a secret ICS feed address."""
+    from activities.agenda.services import calendar_feed_regenerate
+    from activities.models import Activity
+    from activities.services.records import ActivityInput, activity_create, activity_types_ensure
+
+    meeting_type = next(row for row in activity_types_ensure() if row.code == "meeting")
+    meeting = activity_create(
+        data=ActivityInput(
+            type=meeting_type,
+            subject=f"{MARKER} Rendez-vous",
+            owner=a_rep.user,
+            starts_at=datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=1),
+            duration_minutes=60,
+            status=Activity.Status.PLANNED,
+            account=account,
+        ),
+        actor=a_rep.user,
+    )
+    settings_row, secret = calendar_feed_regenerate(membership=a_rep)
+    return {"agenda.meeting": meeting, "agenda.calendar_settings": settings_row, "agenda.feed_secret": secret}
+
+
+def _caldav_objects(tenant: Tenant, admin: Membership) -> dict[str, Any]:
+    """A's admin's calendar account (server address in A's domain) and a line of its sync log."""
+    from crm.secretbox import encrypt
+    from integrations.models import CalDAVAccount, SyncLogEntry
+
+    caldav_account = CalDAVAccount.objects.create(
+        tenant=tenant,
+        id=FIRST_ID + 75,
+        user=admin.user,
+        url=f"https://dav.{A_EMAIL_DOMAIN}/",
+        username=f"directrice@{A_EMAIL_DOMAIN}",
+        password_encrypted=encrypt(f"{MARKER}-motdepasse"),
+        calendar_url=f"https://dav.{A_EMAIL_DOMAIN}/directrice/crm/",
+    )
+    SyncLogEntry.objects.create(
+        tenant=tenant,
+        kind="caldav",
+        object_id=caldav_account.pk,
+        direction=SyncLogEntry.Direction.TO_SERVER,
+        action=SyncLogEntry.Action.CREATED,
+        detail=f"« {MARKER} Rendez-vous » envoyé dans l'agenda.",
+    )
+    return {"caldav_account": caldav_account}
 
 
 def _quote_objects(tenant: Any, admin: Any, account: Account) -> dict[str, Any]:
@@ -555,6 +715,9 @@ ROUTES: dict[str, dict[str, Parameter]] = {
     },
     "quotes:quote_action": {"pk": _pk("quote"), "action": _text("send")},
     "quotes-api:product-detail": {"pk": _pk("opportunities.product")},
+    "email:outbound_detail": {"pk": _pk("activities.emailmessage")},
+    "email:outbound_retry": {"pk": _pk("activities.emailmessage")},
+    "email-api:template-detail": {"pk": _pk("activities.emailtemplate")},
     "quotes-api:price-list-detail": {"pk": _pk("opportunities.pricelist")},
     **{
         f"quotes-api:quote-{name}": {"pk": _pk("quote")}
@@ -574,6 +737,35 @@ ROUTES: dict[str, dict[str, Parameter]] = {
         f"quotes-api:quote-{name}": {"pk": _pk("quote"), "line_pk": _pk("quote_line")}
         for name in ("line-detail", "line-remove")
     },
+    **{
+        f"activities:{name}": {"pk": _pk("activity")}
+        for name in ("activity_detail", "activity_update", "activity_delete")
+    },
+    "activities:timeline": {"kind": _text("account"), "pk": _pk("account")},
+    "activities-api:activity-detail": {"pk": _pk("activity")},
+    **{
+        f"email_review:{name}": {"pk": _pk("email_message")}
+        for name in ("message_detail", "review_attach", "review_discard")
+    },
+    "email_review:attachment_download": {
+        "pk": _pk("email_message"),
+        "attachment_pk": _pk("email_attachment"),
+    },
+    "integrations:mailbox_poll_now": {"pk": _pk("integrations.mailbox")},
+    # The agenda's public feed: A's feed address under B's tenant id must not be found (the feed is
+    # looked up in the tenant of the address only; A's own address is the secret itself).
+    "agenda_feed:feed": {
+        "tenant_id": Parameter(lambda world: world.tenant_b.pk, is_object=False),
+        "feed_id": Parameter(lambda world: world["agenda.calendar_settings"].feed_id),
+        "secret": Parameter(lambda world: world["agenda.feed_secret"], is_object=False),
+    },
+    **{
+        f"tasks:{name}": {"pk": _pk("task")}
+        for name in ("task_detail", "task_update", "task_complete", "task_reopen")
+    },
+    "tasks-api:task-detail": {"pk": _pk("task")},
+    "notifications:notification_read": {"pk": _pk("notification")},
+    "tasks-api:notification-read": {"pk": _pk("notification")},
     # Django's password reset link: A's user with a token that is not valid. The page says the link
     # is invalid, whoever asks; a valid token is the secret that the reset mail carries.
     "password_reset_confirm": {
@@ -631,6 +823,11 @@ ADMIN_OBJECTS: dict[str, Callable[[World], models.Model]] = {
         "opportunities.pricelist",
         "opportunities.discountlimit",
         "opportunities.companyprofile",
+        "activities.activitytype",
+        "activities.activity",
+        "activities.emailsettings",
+        "activities.emailtemplate",
+        "integrations.mailbox",
     )
 }
 
