@@ -15,10 +15,11 @@ from django.db import connection
 from bench.base import Context, HttpScenario, Statement
 from crm.models import Membership
 
-# The timeline fragment's page (activities.views: TIMELINE_PAGE_SIZE) and the rows "my tasks" shows
-# before its "more" link; the floors fetch one row more, as keyset_page does.
-TIMELINE_PAGE_SIZE = 25
-MY_TASKS_PAGE_SIZE = 50
+# The timeline fragment's page (activities.views.timeline.PAGE_SIZE) and the most open tasks "my tasks"
+# shows (three sections of activities.task_selectors.SECTION_LIMIT); the timeline floor fetches one row
+# more, as keyset_page does. Kept as numbers here: bench imports no view module at import time.
+TIMELINE_PAGE_SIZE = 20
+MY_TASKS_PAGE_SIZE = 300
 TIMELINE_URL = "activities:timeline"
 MY_TASKS_URL = "tasks:my_tasks"
 BIG_ACCOUNT_ROLE = "sales_director"  # sees every account, so the very large one too

@@ -169,3 +169,13 @@ def test_the_report_lists_the_skipped_scenarios_with_their_reason(tmp_path: Any)
     assert "- SKIPPED my_tasks: URL name 'tasks:my_tasks' does not exist" in text
     assert "SKIPPED my_tasks" in report.text_table(outcome)
     assert outcome.errors == 0
+
+
+def test_the_floors_read_as_many_rows_as_the_pages_show() -> None:
+    """The SQL floors fetch what the pages show: a timeline page, and the three sections of my tasks."""
+    from activities.task_selectors import SECTION_LIMIT
+    from activities.views.timeline import PAGE_SIZE
+    from bench import scenarios_activities
+
+    assert scenarios_activities.TIMELINE_PAGE_SIZE == PAGE_SIZE
+    assert scenarios_activities.MY_TASKS_PAGE_SIZE == 3 * SECTION_LIMIT
