@@ -75,3 +75,13 @@ def _clean_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A page request activates its user's language for the thread: each test starts in the default one."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
