@@ -88,7 +88,7 @@ def _task_data(validated: dict[str, Any], request: Request, *, creating: bool) -
     for name, model in RELATED_MODELS.items():
         if f"{name}_id" in data:
             pk = data.pop(f"{name}_id")
-            found = model.objects.filter(pk=pk).first() if pk is not None else None
+            found = visible(model.objects.all(), request).filter(pk=pk).first() if pk is not None else None
             if pk is not None and found is None:
                 raise ValidationError({name: _("No such record in this company.")})
             data[name] = found

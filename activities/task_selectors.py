@@ -57,13 +57,16 @@ def my_tasks(
 ) -> MyTasks:
     """The sections of "my tasks": overdue, today, upcoming (each by due time, then priority, highest
     first) and done in the last days. `filters`: assignee ("" = me, "team" = me and the people below
-    me, or a user id among them), kind, priority. Four queries whatever the number of tasks."""
+    me, a user id among them, or "delegated" = the tasks I gave to others), kind, priority. Four
+    queries whatever the number of tasks."""
     now = now or timezone.now()
     rows = task_list(membership=membership)
     assignee = filters.get("assignee", "") or ""
     team = team_user_ids or {membership.user_id}
     if assignee == "team":
         rows = rows.filter(assignee_id__in=team)
+    elif assignee == "delegated":
+        rows = rows.filter(created_by_id=membership.user_id).exclude(assignee_id=membership.user_id)
     elif _int(assignee) in team:
         rows = rows.filter(assignee_id=_int(assignee))
     else:

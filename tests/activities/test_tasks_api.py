@@ -87,6 +87,18 @@ def test_a_key_without_company_wide_reach_sees_no_task_and_changes_none(tenant: 
     # Adding is open to the role (as for leads and accounts): the task goes to the key's creator.
     created = api("post", "/api/v1/tasks/", key, {"title": "X", "due_at": timezone.now().isoformat()})
     assert (created.status_code, created.json()["assignee"]) == (201, rep.user.pk)
+    # ...but not about a record the key cannot reach, even the creator's own account.
+    with tenant_scope(tenant):
+        account = AccountFactory(owner=rep.user)
+    linked = api(
+        "post",
+        "/api/v1/tasks/",
+        key,
+        {"title": "Lié", "due_at": timezone.now().isoformat(), "account": account.pk},
+    )
+    assert (linked.status_code, list(linked.json()["error"]["fields"])) == (400, ["account"])
+    with tenant_scope(tenant):
+        assert not Task.objects.filter(title="Lié").exists()
 
 
 def test_another_tenant_s_task_is_a_404(tenant: Any, other_tenant: Any, member: Any) -> None:

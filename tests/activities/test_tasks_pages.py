@@ -122,6 +122,27 @@ def test_filters_and_team_view_of_a_manager(tenant: Any, client_of: Any, member:
     assert ("La mienne" in kind, "Celle de mon équipe" in kind) == (True, False)
 
 
+def test_a_rep_finds_the_tasks_they_gave_to_others(tenant: Any, client_of: Any, member: Any) -> None:
+    # given a rep who manages nobody and gave a task to a colleague
+    client, rep = client_of(tenant, Role.FIELD_SALES_REP)
+    colleague = member(tenant, Role.INSIDE_SALES_REP)
+    with tenant_scope(tenant):
+        TaskFactory(assignee=colleague.user, created_by=rep.user, title="Préparer la démo pour moi")
+        TaskFactory(assignee=rep.user, created_by=rep.user, title="Ma propre relance")
+        TaskFactory(assignee=colleague.user, created_by=colleague.user, title="Sa propre tâche")
+    # when they open "Given to others"
+    page = client.get("/t/durand/tasks/?assignee=delegated").content.decode()
+    # then only the task they gave shows, with its assignee; their own list keeps their own
+    assert ("Préparer la démo pour moi" in page, "Ma propre relance" in page, "Sa propre tâche" in page) == (
+        True,
+        False,
+        False,
+    )
+    assert str(colleague.user) in page
+    assert 'value="delegated" selected' in page
+    assert "Préparer la démo pour moi" not in client.get("/t/durand/tasks/").content.decode()
+
+
 def test_create_a_task_about_an_account_from_its_page(tenant: Any, client_of: Any) -> None:
     client, rep = client_of(tenant, Role.FIELD_SALES_REP)
     with tenant_scope(tenant):

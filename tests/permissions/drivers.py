@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import models
@@ -173,6 +174,11 @@ class Driver:
     read_sensitive: Callable[[World, Client, Client], SensitiveOutcomes]
     # How a sensitive field's value shows in a page or an export.
     sensitive_text: Callable[[Any, str], str]
+    # The relations its records have to the viewer (besides "new" for a record being created).
+    relation_names: tuple[str, ...] = RELATIONS
+    # Whether the sharing model knows the kind (governance.sharing); if not, its visibility derives
+    # from the records it relates to (an activity from its account, lead or opportunity).
+    shareable: bool = True
 
     @property
     def model_label(self) -> str:
@@ -182,7 +188,76 @@ class Driver:
         return self.page_actions if channel == "page" else self.api_actions
 
     def relations(self, action: str) -> tuple[str, ...]:
-        return ("new",) if action == "create" else RELATIONS
+        return ("new",) if action == "create" else self.relation_names
+
+
+def pages_run(
+    world: World,
+    client: Client,
+    *,
+    kind: str,
+    label: str,
+    listings: tuple[str, ...],
+    detail: str,
+    actions: tuple[str, ...],
+) -> Outcomes:
+    """A kind's list pages (present in any of them), then its detail page (`detail`, with {pk}) and the
+    pages of the other actions under it (<detail><action>/), one GET each."""
+    pages = [client.get(world.url(path)) for path in listings]
+    outcomes: Outcomes = {}
+    for relation, record in world.records[kind].items():
+        name = getattr(record, label)
+        outcomes[relation, "list"] = (
+            listed(any(name in page.text for page in pages))
+            if pages[0].status_code == 200
+            else status_outcome(pages[0].status_code)
+        )
+        base = detail.format(pk=record.pk)
+        for action in actions:
+            path = base if action == "view" else f"{base}{action}/"
+            outcomes[relation, action] = status_outcome(client.get(world.url(path)).status_code)
+    return outcomes
+
+
+def api_run(
+    world: World,
+    client: Client,
+    *,
+    kind: str,
+    label: str,
+    path: str,
+    change: tuple[str, str],
+    create: Callable[[World], dict[str, Any]],
+) -> Outcomes:
+    """A kind's API: listed, read, changed (one field set to a value, checked in the database), and one
+    record created from the body `create` gives (found again by its `label` field)."""
+    records = world.records[kind]
+    listing = client.get(path)
+    names = {row[label] for row in listing.json()["results"]} if listing.status_code == 200 else set()
+    field_name, value = change
+    outcomes: Outcomes = {}
+    for relation, record in records.items():
+        outcomes[relation, "list"] = (
+            listed(getattr(record, label) in names)
+            if listing.status_code == 200
+            else status_outcome(listing.status_code)
+        )
+        outcomes[relation, "view"] = status_outcome(client.get(f"{path}{record.pk}/").status_code)
+        response = client.patch(
+            f"{path}{record.pk}/",
+            {field_name: value, "version": record.version},
+            content_type="application/json",
+        )
+        changed = record_value(record, field_name) == value
+        outcomes[relation, "edit"] = written(status_outcome(response.status_code), changed=changed)
+    body = create(world)
+    created = client.post(path, body, content_type="application/json")
+    model = type(next(iter(records.values())))
+    outcomes["new", "create"] = written(
+        status_outcome(created.status_code),
+        changed=created_in(world.tenant, model, **{label: body[label]}),
+    )
+    return outcomes
 
 
 # Accounts -------------------------------------------------------------------------------------------
@@ -415,62 +490,102 @@ def _opportunity_build(world: World) -> None:
     world.records["opportunity"] = opportunities
 
 
-def _opportunity_pages(world: World, client: Client) -> Outcomes:
-    opportunities = world.records["opportunity"]
-    listing = client.get(world.url("opportunities/"))
-    outcomes: Outcomes = {}
-    for relation, opportunity in opportunities.items():
-        outcomes[relation, "list"] = (
-            listed(opportunity.name in listing.text)
-            if listing.status_code == 200
-            else status_outcome(listing.status_code)
-        )
-        for action, path in (
-            ("view", f"opportunities/{opportunity.pk}/"),
-            ("edit", f"opportunities/{opportunity.pk}/edit/"),
-            ("delete", f"opportunities/{opportunity.pk}/delete/"),
-        ):
-            outcomes[relation, action] = status_outcome(client.get(world.url(path)).status_code)
-    return outcomes
+def _opportunity_new(world: World) -> dict[str, Any]:
+    return {
+        "account": world.records["account"]["own"].pk,
+        "name": "Matrice créée",
+        "expected_close_date": "2027-06-30",
+    }
 
 
-def _opportunity_api(world: World, client: Client) -> Outcomes:
-    from opportunities.models import Opportunity
+# Activities -------------------------------------------------------------------------------------------
+# An activity has no sharing of its own: it is visible with the record it is about (here the account of
+# the same relation, whose owner owns it), and a private one only to its owner and those above them.
+# "private": a private activity its owner (a stranger to the viewer) logged on the viewer's own account.
 
-    opportunities = world.records["opportunity"]
-    listing = client.get("/api/v1/opportunities/")
-    names = {row["name"] for row in listing.json()["results"]} if listing.status_code == 200 else set()
-    outcomes: Outcomes = {}
-    for relation, opportunity in opportunities.items():
-        outcomes[relation, "list"] = (
-            listed(opportunity.name in names)
-            if listing.status_code == 200
-            else status_outcome(listing.status_code)
-        )
-        outcomes[relation, "view"] = status_outcome(
-            client.get(f"/api/v1/opportunities/{opportunity.pk}/").status_code
-        )
-        response = client.patch(
-            f"/api/v1/opportunities/{opportunity.pk}/",
-            {"description": "Changé par la matrice", "version": opportunity.version},
-            content_type="application/json",
-        )
-        changed = record_value(opportunity, "description") == "Changé par la matrice"
-        outcomes[relation, "edit"] = written(status_outcome(response.status_code), changed=changed)
-    created = client.post(
-        "/api/v1/opportunities/",
-        {
-            "account": world.records["account"]["own"].pk,
-            "name": "Matrice créée",
-            "expected_close_date": "2027-06-30",
-        },
-        content_type="application/json",
-    )
-    outcomes["new", "create"] = written(
-        status_outcome(created.status_code),
-        changed=created_in(world.tenant, Opportunity, name="Matrice créée"),
-    )
-    return outcomes
+ACTIVITY_RELATIONS = (*RELATIONS, "private")
+
+
+def _activity_model() -> type[models.Model]:
+    from activities.models import Activity
+
+    return Activity
+
+
+def _activity_build(world: World) -> None:
+    import datetime
+
+    from activities.models import Activity
+    from activities.services import activity_types_ensure
+
+    accounts: dict[str, Account] = world.records["account"]
+    activities: dict[str, Activity] = {}
+    when = datetime.datetime(2026, 11, 2, 9, 30, tzinfo=datetime.UTC)
+    for relation in ACTIVITY_RELATIONS:
+        account = accounts["own" if relation == "private" else relation]
+        owner = world.stranger.user if relation == "private" else account.owner
+        with tenant_scope(world.other_tenant if relation == "foreign" else world.tenant):
+            call = next(row for row in activity_types_ensure() if row.code == "outbound_call")
+            activities[relation] = Activity.objects.create(
+                type=call,
+                subject=f"Matrice {relation} activité",
+                starts_at=when,
+                duration_minutes=15,
+                owner=owner,
+                account=account,
+                is_private=relation == "private",
+            )
+    world.records["activity"] = activities
+
+
+def _activity_new(world: World) -> dict[str, Any]:
+    from activities.services import activity_types_ensure
+
+    with tenant_scope(world.tenant):
+        call = next(row for row in activity_types_ensure() if row.code == "outbound_call")
+    return {
+        "type": call.pk,
+        "subject": "Matrice activité créée",
+        "starts_at": "2026-11-03T10:00:00+01:00",
+        "account": world.records["account"]["own"].pk,
+    }
+
+
+# Tasks ------------------------------------------------------------------------------------------------
+# A task is its assignee's: visible to them, to the people above them, and to whoever created it. Its
+# relations: own (assigned to the viewer), below (assigned to someone they manage), created (the viewer
+# gave it to a stranger), other (a stranger's, from a stranger), foreign. The page list is "my tasks"
+# with the team (the viewer and the people below them) and with the tasks given to others.
+
+TASK_RELATIONS = ("own", "below", "created", "other", "foreign")
+
+
+def _task_model() -> type[models.Model]:
+    from activities.models import Task
+
+    return Task
+
+
+def _task_build(world: World) -> None:
+    import datetime
+
+    from activities.models import Task
+
+    due = datetime.datetime(2027, 1, 15, 9, 0, tzinfo=datetime.UTC)
+    people = {
+        "own": (world.viewer, world.stranger),
+        "below": (world.below, world.below),
+        "created": (world.stranger, world.viewer),
+        "other": (world.stranger, world.stranger),
+        "foreign": (world.foreigner, world.foreigner),
+    }
+    tasks: dict[str, Task] = {}
+    for relation, (assignee, creator) in people.items():
+        with tenant_scope(world.other_tenant if relation == "foreign" else world.tenant):
+            tasks[relation] = Task.objects.create(
+                title=f"Matrice {relation} tâche", due_at=due, assignee=assignee.user, created_by=creator.user
+            )
+    world.records["task"] = tasks
 
 
 # Sensitive fields, for any kind ---------------------------------------------------------------------
@@ -539,11 +654,81 @@ DRIVERS: dict[str, Driver] = {
             page_actions=("list", "view", "edit", "delete"),
             api_actions=("list", "view", "edit", "create"),
             build=_opportunity_build,
-            run_pages=_opportunity_pages,
-            run_api=_opportunity_api,
+            run_pages=partial(
+                pages_run,
+                kind="opportunity",
+                label="name",
+                listings=("opportunities/",),
+                detail="opportunities/{pk}/",
+                actions=("view", "edit", "delete"),
+            ),
+            run_api=partial(
+                api_run,
+                kind="opportunity",
+                label="name",
+                path="/api/v1/opportunities/",
+                change=("description", "Changé par la matrice"),
+                create=_opportunity_new,
+            ),
             # No sensitive field: the amount is the sales organisation's working data.
             read_sensitive=lambda world, pages, api: {},
             sensitive_text=lambda record, name: str(getattr(record, name)),
+        ),
+        Driver(
+            name="activity",
+            model=_activity_model(),
+            api_path="/api/v1/activities/",
+            page_actions=("list", "view", "edit", "delete"),
+            api_actions=("list", "view", "edit", "create"),
+            build=_activity_build,
+            run_pages=partial(
+                pages_run,
+                kind="activity",
+                label="subject",
+                listings=("activities/",),
+                detail="activities/{pk}/",
+                actions=("view", "edit", "delete"),
+            ),
+            run_api=partial(
+                api_run,
+                kind="activity",
+                label="subject",
+                path="/api/v1/activities/",
+                change=("outcome", "reached"),
+                create=_activity_new,
+            ),
+            read_sensitive=lambda world, pages, api: {},
+            sensitive_text=lambda record, name: str(getattr(record, name)),
+            relation_names=ACTIVITY_RELATIONS,
+            shareable=False,
+        ),
+        Driver(
+            name="task",
+            model=_task_model(),
+            api_path="/api/v1/tasks/",
+            page_actions=("list", "view", "edit"),
+            api_actions=("list", "view", "edit", "create"),
+            build=_task_build,
+            run_pages=partial(
+                pages_run,
+                kind="task",
+                label="title",
+                listings=("tasks/?assignee=team", "tasks/?assignee=delegated"),
+                detail="tasks/{pk}/",
+                actions=("view", "edit"),
+            ),
+            run_api=partial(
+                api_run,
+                kind="task",
+                label="title",
+                path="/api/v1/tasks/",
+                change=("description", "Changé par la matrice"),
+                create=lambda world: {"title": "Matrice tâche créée", "due_at": "2027-01-20T10:00:00+01:00"},
+            ),
+            read_sensitive=lambda world, pages, api: {},
+            sensitive_text=lambda record, name: str(getattr(record, name)),
+            relation_names=TASK_RELATIONS,
+            shareable=False,
         ),
     )
 }
