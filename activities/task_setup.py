@@ -74,6 +74,7 @@ def ready() -> None:
     task_services.register_events()
     events.subscribe(task_services.TASK_ASSIGNED, task_services.on_task_assigned)
     events.subscribe("lead.assigned", task_services.on_lead_assigned)
+    events.subscribe("lead.first_contacted", task_services.on_lead_first_contacted)
     events.subscribe("opportunity.close_date_passed", task_services.on_close_date_passed)
     navigation.register(
         navigation.NavigationEntry(

@@ -32,7 +32,9 @@ Handler = Callable[..., None]
 @dataclass(frozen=True)
 class EventKind:
     name: str  # "lead.assigned"
-    label: str | Promise
+    # What members read on their preferences page; None for an event that only lets other apps react
+    # (nobody is notified of it, it has no preference).
+    label: str | Promise | None
     default_channel: str = "app"
     order: int = 100
 
@@ -42,7 +44,7 @@ _subscribers: dict[str, list[Handler]] = {}
 
 
 def register_event(
-    name: str, label: str | Promise, default_channel: str = "app", order: int = 100
+    name: str, label: str | Promise | None, default_channel: str = "app", order: int = 100
 ) -> EventKind:
     """Declare a kind of event (idempotent: a second call with the same name replaces the first)."""
     if default_channel not in CHANNELS:
@@ -57,8 +59,10 @@ def event_kind(name: str) -> EventKind | None:
 
 
 def event_kinds() -> list[EventKind]:
-    """Every declared kind, in order (the preferences page lists them)."""
-    return sorted(_kinds.values(), key=lambda kind: (kind.order, kind.name))
+    """Every declared kind members may be notified of, in order (the preferences page lists them)."""
+    return sorted(
+        (kind for kind in _kinds.values() if kind.label is not None), key=lambda kind: (kind.order, kind.name)
+    )
 
 
 def subscribe(name: str, handler: Handler) -> None:

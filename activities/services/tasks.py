@@ -257,6 +257,15 @@ def on_task_assigned(*, task_id: int, actor_id: int, version: int = 1) -> None:
         )
 
 
+def on_lead_first_contacted(*, lead_id: int, actor_id: int | None = None) -> None:
+    """The lead's follow-up task ("lead.assigned:<lead>") is done once its first contact is logged,
+    however it was (a call logged, the lead's button, the API)."""
+    task = Task.objects.filter(source_key=f"lead.assigned:{lead_id}", status=Task.Status.OPEN).first()
+    if task is not None:
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+        task_complete(task=task, actor=actor)
+
+
 def on_lead_assigned(*, lead_id: int, owner_id: int, actor_id: int | None = None) -> None:
     """One follow-up task per lead (`source_key` "lead.assigned:<lead>"), for its owner, due by its
     first-contact deadline (else the next business day); a reassignment hands the open task over to the

@@ -31,6 +31,10 @@ from leads.services.config import first_contact_deadline, lead_settings
 # follow-up task and a notification.
 LEAD_ASSIGNED = "lead.assigned"
 events.register_event(LEAD_ASSIGNED, gettext_lazy("A lead is assigned to me"), "app", order=20)
+# Told once when a lead's first contact is logged (page, API or a logged call): the activities app
+# closes the owner's follow-up task. Nobody is notified of it.
+LEAD_FIRST_CONTACTED = "lead.first_contacted"
+events.register_event(LEAD_FIRST_CONTACTED, None)
 
 
 def _announce_assigned(lead: Lead, actor: User | None) -> None:
@@ -390,4 +394,6 @@ def lead_log_first_contact(*, lead: Lead, actor: User | None, at: Any = None) ->
     current.first_contacted_at = at or timezone.now()
     if current.status == Lead.Status.NEW:
         current.status = Lead.Status.QUALIFYING
-    return _save(current, actor=actor, reason=_("First contact logged"))
+    saved = _save(current, actor=actor, reason=_("First contact logged"))
+    events.emit(LEAD_FIRST_CONTACTED, lead_id=saved.pk, actor_id=actor.pk if actor else None)
+    return saved
