@@ -87,12 +87,8 @@ def _tenant_path(tenant: Tenant, url_name: str, *args: Any) -> str:
 
 
 def _record_path(tenant: Tenant, activity: Activity) -> str:
-    if activity.opportunity_id:
-        return _tenant_path(tenant, "opportunities:opportunity_detail", activity.opportunity_id)
-    if activity.account_id:
-        return _tenant_path(tenant, "accounts:account_detail", activity.account_id)
-    day = timezone.localtime(activity.starts_at).date().isoformat()
-    return _tenant_path(tenant, "agenda:day") + "?" + urlencode({"date": day})
+    """The activity's page: what it is about, attendees, and (for whoever may) edit or cancel it."""
+    return _tenant_path(tenant, "activities:activity_detail", activity.pk)
 
 
 @dataclass
@@ -117,9 +113,11 @@ def _display(item: selectors.AgendaItem, day: date, tenant: Tenant) -> dict[str,
             when = f"{start_text}{EN_DASH}{end_text}"
         else:
             when = start_text
-    url = ""
-    if item.activity is not None and (item.activity.opportunity_id or item.activity.account_id):
+    url = ""  # someone else's private event, shown as busy: nothing to open
+    if item.activity is not None:
         url = _record_path(tenant, item.activity)
+    elif item.task is not None:
+        url = _tenant_path(tenant, "tasks:task_detail", item.task.pk)
     return {
         "kind": item.kind,
         "when": when,

@@ -88,7 +88,8 @@ def test_the_feed_is_a_valid_calendar_of_my_meetings_and_calls(
     assert demo.decoded("DTEND") == planned.starts_at + timedelta(hours=1)
     assert str(demo["LOCATION"]) == "Lyon"
     assert str(demo["STATUS"]) == "CONFIRMED"
-    assert f"https://crm.example.com/t/{tenant.slug}/accounts/{account.pk}/" in str(demo["DESCRIPTION"])
+    # its page in the CRM (which names the account), absolute for the calendar app
+    assert f"https://crm.example.com/t/{tenant.slug}/activities/{planned.pk}/" in str(demo["DESCRIPTION"])
     assert str(events["Annulée"]["STATUS"]) == "CANCELLED"
     busy = events["Occupé"]
     assert str(busy["CLASS"]) == "PRIVATE"
@@ -197,11 +198,10 @@ def test_links_are_absolute_without_a_configured_base_url(
     tenant: Tenant, me: Membership, settings: Any
 ) -> None:
     settings.CRM_BASE_URL = ""
-    meeting(tenant, me, starts_at=timezone.now() + timedelta(days=1), subject="Sans compte")
+    alone = meeting(tenant, me, starts_at=timezone.now() + timedelta(days=1), subject="Sans compte")
 
     response = Client().get(feed_path(tenant, me))
 
     (event,) = Calendar.from_ical(response.content).walk("VEVENT")
-    day = timezone.localtime(event.decoded("DTSTART"), ZoneInfo("Europe/Paris")).date().isoformat()
-    assert str(event["URL"]) == f"http://testserver/t/{tenant.slug}/agenda/day/?date={day}"
+    assert str(event["URL"]) == f"http://testserver/t/{tenant.slug}/activities/{alone.pk}/"
     assert str(event["URL"]) in str(event["DESCRIPTION"])

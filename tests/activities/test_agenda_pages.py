@@ -138,6 +138,19 @@ def test_a_meeting_across_midnight_shows_on_both_days(tenant: Tenant, rep: tuple
     assert f"00:00{DASH}01:00" in body
 
 
+def test_each_meeting_and_task_opens_its_page(tenant: Tenant, rep: tuple[Client, Membership]) -> None:
+    # given a meeting about nothing in particular (no account, no opportunity) and a task
+    client, me = rep
+    alone = meeting(tenant, me, starts_at=at(2026, 12, 2, 10), subject="Point interne")
+    with tenant_scope(tenant):
+        task = Task.objects.create(title="Préparer le point", assignee=me.user, due_at=at(2026, 12, 2, 9))
+    # when the week is shown
+    body = client.get(f"/t/{tenant.slug}/agenda/week/?date=2026-12-02").content.decode()
+    # then both are links to their own pages, where they can be read, changed or cancelled
+    assert f'href="/t/{tenant.slug}/activities/{alone.pk}/">Point interne</a>' in body
+    assert f'href="/t/{tenant.slug}/tasks/{task.pk}/">Préparer le point</a>' in body
+
+
 def test_bad_dates_fall_back_to_today(tenant: Tenant, rep: tuple[Client, Membership]) -> None:
     client, _me = rep
     for value in ("2026-13-45", "abc", "0001-01-01"):
