@@ -2,7 +2,8 @@
 activity types; some forty activities of the demo people on their accounts, contacts, leads and
 opportunities (calls with their outcome, e-mails, meetings planned this week and next for rep@ and
 terrain.lyon@, a demo, notes, one private); fifteen tasks of rep@, manager@ and terrain.lyon@
-(overdue, today, upcoming; two from a lead assignment); the tenant's e-mail settings, one inbound
+(overdue, today, upcoming; two from a lead assignment, done once the demo logs those leads' first
+calls); the tenant's e-mail settings, one inbound
 e-mail waiting in the review queue and one logged on a contact's timeline.
 
 Activities go through `activity_create`, so their effects apply (a lead's first contact, the last

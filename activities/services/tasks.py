@@ -268,8 +268,9 @@ def on_lead_first_contacted(*, lead_id: int, actor_id: int | None = None) -> Non
 
 def on_lead_assigned(*, lead_id: int, owner_id: int, actor_id: int | None = None) -> None:
     """One follow-up task per lead (`source_key` "lead.assigned:<lead>"), for its owner, due by its
-    first-contact deadline (else the next business day); a reassignment hands the open task over to the
-    new owner. The owner is notified when someone else gave them the lead (once per lead and owner)."""
+    first-contact deadline (else the next business day), unless its first contact is logged already (a
+    call while it sat in the queue); a reassignment hands the open task over to the new owner. The owner
+    is notified when someone else gave them the lead (once per lead and owner)."""
     from leads.models import Lead
 
     lead = Lead.objects.filter(pk=lead_id, owner_id=owner_id).select_related("owner").first()
@@ -279,7 +280,9 @@ def on_lead_assigned(*, lead_id: int, owner_id: int, actor_id: int | None = None
     key = f"lead.assigned:{lead.pk}"
     with translation.override(user_language(owner)):
         task = Task.objects.filter(source_key=key).first()
-        if task is None:
+        if task is None and lead.first_contacted_at is not None:
+            pass  # contacted already: nothing to follow up
+        elif task is None:
             try:
                 with transaction.atomic():
                     task = task_create(
@@ -304,7 +307,11 @@ def on_lead_assigned(*, lead_id: int, owner_id: int, actor_id: int | None = None
                 event="lead.assigned",
                 key=f"{key}:{owner.pk}",
                 title=_("Lead assigned to you: %(lead)s") % {"lead": lead},
-                body=_("A follow-up task is due %(due)s.") % {"due": _when(task.due_at)},
+                body=(
+                    _("A follow-up task is due %(due)s.") % {"due": _when(task.due_at)}
+                    if task is not None
+                    else _("Its first contact is logged already.")
+                ),
                 url=tenant_path("leads:lead_detail", lead.pk),
             )
 

@@ -220,6 +220,25 @@ def test_the_lead_follow_up_task_is_done_once_the_first_contact_is_logged(
         assert task.history.first().history_user_id == rep.user.pk  # type: ignore[attr-defined]
 
 
+def test_a_lead_called_while_in_the_queue_gets_no_follow_up_task_when_assigned(
+    tenant: Any, member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from leads.services import lead_assign, lead_create, lead_log_first_contact
+
+    dispatcher = member(tenant, Role.SALES_MANAGER)
+    rep = member(tenant, Role.FIELD_SALES_REP, manager=dispatcher)
+    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+        lead = lead_create(tenant=tenant, actor=dispatcher.user, data={"last_name": "Queue"})
+        lead = lead_log_first_contact(lead=lead, actor=dispatcher.user)
+    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
+        lead_assign(lead=lead, actor=dispatcher.user, owner=rep.user)
+    with tenant_scope(tenant):
+        assert not Task.objects.exists()
+        assert list(Notification.objects.values_list("user_id", "body")) == [
+            (rep.user.pk, "Son premier contact est déjà enregistré.")
+        ]
+
+
 def test_a_reassigned_lead_hands_its_open_task_over(
     tenant: Any, member: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

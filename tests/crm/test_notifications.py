@@ -263,6 +263,10 @@ def test_preferences_page_saves_a_channel_per_event(tenant: Any, client_of: Any)
     assert page.status_code == 200
     kinds = [kind.name for kind in events.event_kinds()]
     assert {"task.assigned", "task.reminder", "lead.assigned", "opportunity.close_date_passed"} <= set(kinds)
+    # an event without a label lets other apps react; nobody chooses how to be told of it
+    assert events.event_kind("lead.first_contacted") is not None
+    assert "lead.first_contacted" not in kinds
+    assert "event_lead__first_contacted" not in page.content.decode()
     data = {f"event_{name.replace('.', '__')}": "app" for name in kinds} | {"event_task__reminder": "none"}
     saved = client.post("/t/durand/notifications/preferences/", data)
     assert saved.status_code == 302
