@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import urlencode
@@ -30,6 +30,7 @@ from activities.agenda.ics import calendar_bytes, calendar_new, event_for
 from activities.models import Activity, CalendarSettings
 from crm.http import TenantRequest
 from crm.models import Membership, Tenant
+from crm.notifications import tenant_path
 from crm.tenancy import tenant_scope
 
 VIEWS = ("day", "week", "month")
@@ -80,15 +81,9 @@ def _bounds(days: list[date]) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _tenant_path(tenant: Tenant, url_name: str, *args: Any) -> str:
-    """/t/<slug>/... of a tenant page, whatever the current script prefix."""
-    relative = reverse(url_name, urlconf="crm.tenant_urls", args=args)[len(get_script_prefix()) :]
-    return f"/t/{tenant.slug}/{relative}"
-
-
-def _record_path(tenant: Tenant, activity: Activity) -> str:
+def _activity_path(tenant: Tenant, activity: Activity) -> str:
     """The activity's page: what it is about, attendees, and (for whoever may) edit or cancel it."""
-    return _tenant_path(tenant, "activities:activity_detail", activity.pk)
+    return tenant_path("activities:activity_detail", activity.pk, tenant=tenant)
 
 
 @dataclass
@@ -115,9 +110,9 @@ def _display(item: selectors.AgendaItem, day: date, tenant: Tenant) -> dict[str,
             when = start_text
     url = ""  # someone else's private event, shown as busy: nothing to open
     if item.activity is not None:
-        url = _record_path(tenant, item.activity)
+        url = _activity_path(tenant, item.activity)
     elif item.task is not None:
-        url = _tenant_path(tenant, "tasks:task_detail", item.task.pk)
+        url = tenant_path("tasks:task_detail", item.task.pk, tenant=tenant)
     return {
         "kind": item.kind,
         "when": when,
@@ -398,7 +393,7 @@ def agenda_feed(request: HttpRequest, tenant_id: int, feed_id: str, secret: str)
                     activity,
                     time_zone=tenant.time_zone,
                     busy_label=busy if activity.is_private else "",
-                    link=f"{base}{_record_path(tenant, activity)}",
+                    link=f"{base}{_activity_path(tenant, activity)}",
                 )
             )
         body = calendar_bytes(calendar)

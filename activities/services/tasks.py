@@ -280,23 +280,22 @@ def on_lead_assigned(*, lead_id: int, owner_id: int, actor_id: int | None = None
     key = f"lead.assigned:{lead.pk}"
     with translation.override(user_language(owner)):
         task = Task.objects.filter(source_key=key).first()
-        if task is None and lead.first_contacted_at is not None:
-            pass  # contacted already: nothing to follow up
-        elif task is None:
-            try:
-                with transaction.atomic():
-                    task = task_create(
-                        actor=None,
-                        assignee=owner,
-                        title=(_("Contact the lead %(lead)s") % {"lead": lead})[:200],
-                        due_at=lead.first_contact_due_at or next_business_day(timezone.now()),
-                        kind=Task.Kind.SALES_FOLLOW_UP,
-                        priority=Task.Priority.HIGH,
-                        lead=lead,
-                        source_key=key,
-                    )
-            except IntegrityError:
-                return  # a concurrent delivery of the same event created it
+        if task is None:
+            if lead.first_contacted_at is None:  # else contacted already: nothing to follow up
+                try:
+                    with transaction.atomic():
+                        task = task_create(
+                            actor=None,
+                            assignee=owner,
+                            title=(_("Contact the lead %(lead)s") % {"lead": lead})[:200],
+                            due_at=lead.first_contact_due_at or next_business_day(timezone.now()),
+                            kind=Task.Kind.SALES_FOLLOW_UP,
+                            priority=Task.Priority.HIGH,
+                            lead=lead,
+                            source_key=key,
+                        )
+                except IntegrityError:
+                    return  # a concurrent delivery of the same event created it
         elif task.status == Task.Status.OPEN and task.assignee_id != owner.pk:
             task = task_update(task=task, actor=None, assignee=owner)
         elif task.assignee_id != owner.pk:

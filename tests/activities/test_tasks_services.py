@@ -200,17 +200,20 @@ def test_a_lead_assigned_gives_its_owner_one_follow_up_task(
 def test_the_lead_follow_up_task_is_done_once_the_first_contact_is_logged(
     tenant: Any, member: Any, django_capture_on_commit_callbacks: Any, how: str
 ) -> None:
-    from activities.services import ActivityInput, activity_create, activity_types_ensure
+    from activities.services import ActivityInput, activity_create
     from leads.services import lead_create, lead_log_first_contact
+    from tests.activities.factories_agenda import activity_type
 
     rep = member(tenant, Role.FIELD_SALES_REP)
     with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
         lead = lead_create(tenant=tenant, actor=rep.user, data={"last_name": "Leroy", "owner": rep.user})
     with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
         if how == "call logged":
-            call = next(row for row in activity_types_ensure() if row.code == "outbound_call")
             activity_create(
-                data=ActivityInput(type=call, subject="Appel", owner=rep.user, lead=lead), actor=rep.user
+                data=ActivityInput(
+                    type=activity_type("outbound_call"), subject="Appel", owner=rep.user, lead=lead
+                ),
+                actor=rep.user,
             )
         else:
             lead_log_first_contact(lead=lead, actor=rep.user)

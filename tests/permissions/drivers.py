@@ -23,12 +23,15 @@ from django.db import models
 from django.test import Client
 
 from accounts.models import Account, Contact
+from activities.models import Activity, Task
 from crm.models import Membership, Tenant
 from crm.roles import Role
 from crm.services import api_key_create
 from crm.tenancy import tenant_scope
 from governance.models import SharingRule, Team, Territory, TerritoryMember
 from governance.sharing import ShareLevel, share_grant
+from opportunities.models import Opportunity
+from tests.activities.factories_agenda import activity_type
 from tests.factories import MembershipFactory, TeamFactory, TeamMemberFactory
 
 # own: the viewer owns it; below: someone the viewer manages owns it; territory: it lies in the
@@ -260,6 +263,42 @@ def api_run(
     return outcomes
 
 
+def detail_driver(
+    *,
+    name: str,
+    model: type[models.Model],
+    label: str,
+    list_pages: tuple[str, ...],
+    detail: str,
+    page_actions: tuple[str, ...],
+    api_path: str,
+    change: tuple[str, str],
+    create: Callable[[World], dict[str, Any]],
+    build: Callable[[World], None],
+    relation_names: tuple[str, ...] = RELATIONS,
+    shareable: bool = True,
+) -> Driver:
+    """A kind without sensitive fields, tried through its list pages, its detail page and the pages of
+    the other actions under it, and its API (list, read, change one field, create): `pages_run` and
+    `api_run` with the kind's names and addresses."""
+    return Driver(
+        name=name,
+        model=model,
+        api_path=api_path,
+        page_actions=("list", *page_actions),
+        api_actions=("list", "view", "edit", "create"),
+        build=build,
+        run_pages=partial(
+            pages_run, kind=name, label=label, listings=list_pages, detail=detail, actions=page_actions
+        ),
+        run_api=partial(api_run, kind=name, label=label, path=api_path, change=change, create=create),
+        read_sensitive=lambda world, pages, api: {},
+        sensitive_text=lambda record, field_name: str(getattr(record, field_name)),
+        relation_names=relation_names,
+        shareable=shareable,
+    )
+
+
 # Accounts -------------------------------------------------------------------------------------------
 
 
@@ -448,12 +487,6 @@ def _contact_sensitive(world: World, pages: Client, api: Client) -> SensitiveOut
     )
 
 
-def _opportunity_model() -> type[models.Model]:
-    from opportunities.models import Opportunity
-
-    return Opportunity
-
-
 # Opportunities ----------------------------------------------------------------------------------------
 # Their own visibility: owner chain, the territory of their account, sharing rules and manual shares of
 # "opportunities.opportunity". Each is built on the account of the same relation.
@@ -462,7 +495,6 @@ def _opportunity_model() -> type[models.Model]:
 def _opportunity_build(world: World) -> None:
     import datetime
 
-    from opportunities.models import Opportunity
     from opportunities.services import opportunity_create
 
     accounts: dict[str, Account] = world.records["account"]
@@ -506,17 +538,8 @@ def _opportunity_new(world: World) -> dict[str, Any]:
 ACTIVITY_RELATIONS = (*RELATIONS, "private")
 
 
-def _activity_model() -> type[models.Model]:
-    from activities.models import Activity
-
-    return Activity
-
-
 def _activity_build(world: World) -> None:
     import datetime
-
-    from activities.models import Activity
-    from activities.services import activity_types_ensure
 
     accounts: dict[str, Account] = world.records["account"]
     activities: dict[str, Activity] = {}
@@ -525,9 +548,8 @@ def _activity_build(world: World) -> None:
         account = accounts["own" if relation == "private" else relation]
         owner = world.stranger.user if relation == "private" else account.owner
         with tenant_scope(world.other_tenant if relation == "foreign" else world.tenant):
-            call = next(row for row in activity_types_ensure() if row.code == "outbound_call")
             activities[relation] = Activity.objects.create(
-                type=call,
+                type=activity_type("outbound_call"),
                 subject=f"Matrice {relation} activité",
                 starts_at=when,
                 duration_minutes=15,
@@ -539,10 +561,8 @@ def _activity_build(world: World) -> None:
 
 
 def _activity_new(world: World) -> dict[str, Any]:
-    from activities.services import activity_types_ensure
-
     with tenant_scope(world.tenant):
-        call = next(row for row in activity_types_ensure() if row.code == "outbound_call")
+        call = activity_type("outbound_call")
     return {
         "type": call.pk,
         "subject": "Matrice activité créée",
@@ -560,16 +580,8 @@ def _activity_new(world: World) -> dict[str, Any]:
 TASK_RELATIONS = ("own", "below", "created", "other", "foreign")
 
 
-def _task_model() -> type[models.Model]:
-    from activities.models import Task
-
-    return Task
-
-
 def _task_build(world: World) -> None:
     import datetime
-
-    from activities.models import Task
 
     due = datetime.datetime(2027, 1, 15, 9, 0, tzinfo=datetime.UTC)
     people = {
@@ -647,86 +659,44 @@ DRIVERS: dict[str, Driver] = {
             # Shown as dialled in France (06 71 ...) or internationally (+33 6 71 ...): the subscriber digits.
             sensitive_text=lambda record, name: str(getattr(record, name))[-8:],
         ),
-        Driver(
+        # No sensitive field: the amount is the sales organisation's working data.
+        detail_driver(
             name="opportunity",
-            model=_opportunity_model(),
+            model=Opportunity,
+            label="name",
+            list_pages=("opportunities/",),
+            detail="opportunities/{pk}/",
+            page_actions=("view", "edit", "delete"),
             api_path="/api/v1/opportunities/",
-            page_actions=("list", "view", "edit", "delete"),
-            api_actions=("list", "view", "edit", "create"),
+            change=("description", "Changé par la matrice"),
+            create=_opportunity_new,
             build=_opportunity_build,
-            run_pages=partial(
-                pages_run,
-                kind="opportunity",
-                label="name",
-                listings=("opportunities/",),
-                detail="opportunities/{pk}/",
-                actions=("view", "edit", "delete"),
-            ),
-            run_api=partial(
-                api_run,
-                kind="opportunity",
-                label="name",
-                path="/api/v1/opportunities/",
-                change=("description", "Changé par la matrice"),
-                create=_opportunity_new,
-            ),
-            # No sensitive field: the amount is the sales organisation's working data.
-            read_sensitive=lambda world, pages, api: {},
-            sensitive_text=lambda record, name: str(getattr(record, name)),
         ),
-        Driver(
+        detail_driver(
             name="activity",
-            model=_activity_model(),
+            model=Activity,
+            label="subject",
+            list_pages=("activities/",),
+            detail="activities/{pk}/",
+            page_actions=("view", "edit", "delete"),
             api_path="/api/v1/activities/",
-            page_actions=("list", "view", "edit", "delete"),
-            api_actions=("list", "view", "edit", "create"),
+            change=("outcome", "reached"),
+            create=_activity_new,
             build=_activity_build,
-            run_pages=partial(
-                pages_run,
-                kind="activity",
-                label="subject",
-                listings=("activities/",),
-                detail="activities/{pk}/",
-                actions=("view", "edit", "delete"),
-            ),
-            run_api=partial(
-                api_run,
-                kind="activity",
-                label="subject",
-                path="/api/v1/activities/",
-                change=("outcome", "reached"),
-                create=_activity_new,
-            ),
-            read_sensitive=lambda world, pages, api: {},
-            sensitive_text=lambda record, name: str(getattr(record, name)),
             relation_names=ACTIVITY_RELATIONS,
             shareable=False,
         ),
-        Driver(
+        detail_driver(
             name="task",
-            model=_task_model(),
+            model=Task,
+            label="title",
+            list_pages=("tasks/?assignee=team", "tasks/?assignee=delegated"),
+            detail="tasks/{pk}/",
+            page_actions=("view", "edit"),
             api_path="/api/v1/tasks/",
-            page_actions=("list", "view", "edit"),
-            api_actions=("list", "view", "edit", "create"),
+            change=("description", "Changé par la matrice"),
+            create=lambda world: {"title": "Matrice tâche créée", "due_at": "2027-01-20T10:00:00+01:00"},
             build=_task_build,
-            run_pages=partial(
-                pages_run,
-                kind="task",
-                label="title",
-                listings=("tasks/?assignee=team", "tasks/?assignee=delegated"),
-                detail="tasks/{pk}/",
-                actions=("view", "edit"),
-            ),
-            run_api=partial(
-                api_run,
-                kind="task",
-                label="title",
-                path="/api/v1/tasks/",
-                change=("description", "Changé par la matrice"),
-                create=lambda world: {"title": "Matrice tâche créée", "due_at": "2027-01-20T10:00:00+01:00"},
-            ),
-            read_sensitive=lambda world, pages, api: {},
-            sensitive_text=lambda record, name: str(getattr(record, name)),
             relation_names=TASK_RELATIONS,
             shareable=False,
         ),
